@@ -1,0 +1,265 @@
+/*
+ * harness.c: runs a suite's steps one by one under Check and prints the
+ * checklist a learner reads (see harness.h).
+ *
+ * Why one SRunner per step: it lets us time each step, give each its own
+ * timeout, run just one (--step), and print its line the moment it ends.
+ * Not here: the tests themselves, and the summary across labs (tools/check.sh).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "harness.h"
+
+#include <dirent.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+/* ---- evidence and array comparison -------------------------------------- */
+
+void harness_note(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    printf("           ");
+    vprintf(fmt, ap);
+    printf("\n");
+    va_end(ap);
+    fflush(stdout);
+}
+
+void harness_expect_array_near(const char *file, int line, const float *got, const float *want,
+                               long n, double tol, const char *what)
+{
+    long first = -1, count = 0;
+    double maxdiff = 0;
+    for (long i = 0; i < n; i++) {
+        double d = fabs((double)got[i] - (double)want[i]);
+        if (!(d <= tol)) {          /* written this way so NaN counts as a difference */
+            if (first < 0) first = i;
+            count++;
+        }
+        if (d > maxdiff || d != d) maxdiff = d;
+    }
+    if (first >= 0)
+        _ck_assert_failed(file, line, "array", "%s[%ld]: got %.9g, expected %.9g (tol %g); "
+                          "%ld of %ld elements differ, max diff %.3g",
+                          what, first, (double)got[first], (double)want[first], tol, count, n, maxdiff);
+}
+
+/* ---- kit errors become test failures ------------------------------------ */
+
+static void error_to_failure(const char *message)
+{
+    _ck_assert_failed("", 0, "kit", "%s", message);
+}
+
+/* ---- classifying a finished step ---------------------------------------- */
+
+typedef enum { ST_OK, ST_FAIL, ST_CRASH, ST_TIMEOUT, ST_TODO } Status;
+static const char *status_word[] = {"OK", "FAIL", "CRASH", "TIMEOUT", "TODO"};
+
+static Status classify(int rtype, const char *msg, char *crash, size_t crashlen)
+{
+    if (rtype == CK_PASS) return ST_OK;
+    if (msg && strstr(msg, "Test timeout expired")) return ST_TIMEOUT;
+    if (msg && strncmp(msg, "TODO(", 5) == 0) return ST_TODO;
+    if (rtype == CK_ERROR && msg) {
+        int sig;
+        if (sscanf(msg, "Received signal %d", &sig) == 1) {
+            const char *name = sig == SIGSEGV ? "SIGSEGV" : sig == SIGABRT ? "SIGABRT"
+                             : sig == SIGFPE ? "SIGFPE" : sig == SIGBUS ? "SIGBUS"
+                             : sig == SIGILL ? "SIGILL" : "signal";
+            snprintf(crash, crashlen, "%s", name);
+            return ST_CRASH;
+        }
+        return ST_CRASH;  /* early exit and other errors: the step did not finish */
+    }
+    return ST_FAIL;
+}
+
+/* ---- finding the learner's TODO for the next: line ---------------------- */
+
+/* Search DIR's .c and .h files for "TODO(<id>)"; on success fill path:line and
+ * the TODO's text (that comment line and the comment lines that follow it). */
+static int find_todo(const char *dir, const char *id, char *where, size_t wlen, char *text, size_t tlen)
+{
+    DIR *d = opendir(dir);
+    if (!d) return -1;
+    char needle[64];
+    snprintf(needle, sizeof needle, "TODO(%s)", id);
+    struct dirent *e;
+    int found = -1;
+    while (found < 0 && (e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (len < 3 || (strcmp(e->d_name + len - 2, ".c") && strcmp(e->d_name + len - 2, ".h"))) continue;
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f) continue;
+        char buf[512];
+        int lineno = 0;
+        while (fgets(buf, sizeof buf, f)) {
+            lineno++;
+            char *at = strstr(buf, needle);
+            if (!at) continue;
+            snprintf(where, wlen, "%s:%d", path, lineno);
+            size_t used = 0;
+            text[0] = 0;
+            char *s = at + strlen(needle);
+            if (*s == ':') s++;
+            do {
+                while (*s == ' ' || *s == '\t' || *s == '/') s++;
+                s[strcspn(s, "\n")] = 0;
+                if (*s) used += (size_t)snprintf(text + used, used < tlen ? tlen - used : 0, "%s%s", used ? " " : "", s);
+                if (!fgets(buf, sizeof buf, f)) break;
+                s = buf;
+                while (*s == ' ' || *s == '\t') s++;
+            } while (strncmp(s, "//", 2) == 0 && !strstr(s, "TODO("));
+            found = 0;
+            break;
+        }
+        fclose(f);
+    }
+    closedir(d);
+    return found;
+}
+
+/* ---- the runner ---------------------------------------------------------- */
+
+static bool matches(const char *id, const char *want)
+{
+    if (!want) return true;
+    if (strcmp(id, want) == 0) return true;
+    const char *dot = strrchr(id, '.');
+    return dot && strcmp(dot + 1, want) == 0;
+}
+
+int harness_main(int argc, char **argv, const char *suite, const HarnessStep *steps, int n)
+{
+    const char *only = NULL, *src = NULL, *tap_path = NULL, *results_path = NULL;
+    bool list = false, verbose = false, summary = true;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--step") && v) only = v, i++;
+        else if (!strcmp(a, "--src") && v) src = v, i++;
+        else if (!strcmp(a, "--tap") && v) tap_path = v, i++;
+        else if (!strcmp(a, "--results") && v) results_path = v, i++;
+        else if (!strcmp(a, "--list")) list = true;
+        else if (!strcmp(a, "--verbose")) verbose = true;
+        else if (!strcmp(a, "--no-summary")) summary = false;
+        else {
+            fprintf(stderr, "%s: unknown argument %s. HINT: flags are --step ID, --src DIR, --tap FILE, "
+                    "--results FILE, --list, --verbose, --no-summary\n", argv[0], a);
+            return 2;
+        }
+    }
+    if (list) {
+        for (int i = 0; i < n; i++) printf("%s\t%s\n", steps[i].id, steps[i].title);
+        return 0;
+    }
+    if (only) {
+        bool any = false;
+        for (int i = 0; i < n; i++) any |= matches(steps[i].id, only);
+        if (!any) {
+            fprintf(stderr, "%s: no step %s. HINT: the steps are", suite, only);
+            for (int i = 0; i < n; i++) fprintf(stderr, " %s", steps[i].id);
+            fprintf(stderr, "\n");
+            return 2;
+        }
+    }
+
+    bool color = kit_stdout_is_tty();
+    const char *green = color ? "\033[32m" : "", *red = color ? "\033[31m" : "",
+               *yellow = color ? "\033[33m" : "", *bold = color ? "\033[1m" : "", *reset = color ? "\033[0m" : "";
+    FILE *tap = tap_path ? fopen(tap_path, "w") : NULL;
+    FILE *res = results_path ? fopen(results_path, "w") : NULL;
+    if (tap) fprintf(tap, "TAP version 13\n1..%d\n", n);
+
+    kit_set_error_handler(error_to_failure);
+    int passed = 0, ran = 0, first_bad = -1;
+    char first_msg[1024] = "";
+    bool crashed = false;
+    for (int i = 0; i < n; i++) {
+        if (!matches(steps[i].id, only)) {
+            if (tap) fprintf(tap, "ok %d - %s %s # SKIP not selected\n", i + 1, steps[i].id, steps[i].title);
+            continue;
+        }
+        Suite *s = suite_create(suite);
+        TCase *tc = tcase_create(steps[i].id);
+        tcase_set_timeout(tc, steps[i].timeout_s > 0 ? steps[i].timeout_s : 10);
+        _tcase_add_test(tc, steps[i].test, 0, 0, 0, 1);
+        suite_add_tcase(s, tc);
+        SRunner *sr = srunner_create(s);
+        double t0 = kit_now();
+        fflush(stdout);
+        srunner_run_all(sr, CK_SILENT);
+        double dt = kit_now() - t0;
+        TestResult **r = srunner_results(sr);
+        int rtype = r && r[0] ? tr_rtype(r[0]) : CK_ERROR;
+        const char *msg = r && r[0] ? tr_msg(r[0]) : "no result";
+        char crash[32] = "";
+        Status st = classify(rtype, msg, crash, sizeof crash);
+
+        /* The line: id, title, dots, verdict. */
+        char label[160];
+        snprintf(label, sizeof label, "%s  %s ", steps[i].id, steps[i].title);
+        size_t len = strlen(label);
+        printf("  %s", label);
+        for (size_t k = len; k < 52; k++) putchar('.');
+        const char *c = st == ST_OK ? green : st == ST_TIMEOUT || st == ST_TODO ? yellow : red;
+        if (st == ST_OK) printf(" %sOK%s (%.2fs)\n", c, reset, dt);
+        else if (st == ST_CRASH && crash[0]) printf(" %sCRASH (%s)%s\n", c, crash, reset);
+        else if (st == ST_TIMEOUT) printf(" %sTIMEOUT%s (%ds)\n", c, reset, steps[i].timeout_s);
+        else printf(" %s%s%s\n", c, status_word[st], reset);
+        if (st != ST_OK && st != ST_TIMEOUT) {
+            const char *file = r && r[0] ? tr_lfile(r[0]) : NULL;
+            int lno = r && r[0] ? tr_lno(r[0]) : 0;
+            if (st == ST_FAIL && file && *file && lno > 0 && !verbose)
+                printf("           %s:%d: %s\n", file, lno, msg);
+            else
+                printf("           %s\n", msg);
+        }
+        if (st == ST_CRASH || st == ST_TIMEOUT) crashed = true;
+        fflush(stdout);
+
+        ran++;
+        if (st == ST_OK) passed++;
+        else if (first_bad < 0) {
+            first_bad = i;
+            snprintf(first_msg, sizeof first_msg, "%s", msg);
+        }
+        if (tap) {
+            fprintf(tap, "%s %d - %s %s\n", st == ST_OK ? "ok" : "not ok", i + 1, steps[i].id, steps[i].title);
+            if (st != ST_OK) fprintf(tap, "  ---\n  status: %s\n  message: \"%s\"\n  ...\n", status_word[st], msg);
+        }
+        if (res) fprintf(res, "%s\t%s\t%.3f\t%s\t%s\n", steps[i].id, status_word[st], dt, steps[i].title,
+                         st == ST_OK ? "" : msg);
+        srunner_free(sr);
+    }
+    kit_set_error_handler(NULL);
+    if (tap) fclose(tap);
+    if (res) fclose(res);
+
+    if (summary) printf("%sScore: %d/%d%s\n", bold, passed, ran, reset);
+    if (summary && first_bad >= 0) {
+        const HarnessStep *b = &steps[first_bad];
+        char where[1100], text[1024];
+        if (src && find_todo(src, b->id, where, sizeof where, text, sizeof text) == 0)
+            printf("next: %s %s: %s: TODO(%s): %s\n", b->id, b->title, where, b->id, text);
+        else
+            printf("next: %s %s: %s\n", b->id, b->title, first_msg);
+        const char *dot = strrchr(b->id, '.');
+        if (strncmp(suite, "lab", 3) == 0 && dot)
+            printf("      rerun just this step: make check LAB=%.*s STEP=%s\n", (int)(dot - b->id - 3), b->id + 3, dot + 1);
+        else
+            printf("      rerun just this step: %s --step %s\n", argv[0], dot ? dot + 1 : b->id);
+        if (crashed)
+            printf("      a crash or hang: debug it in one process with: CK_FORK=no gdb --args %s --step %s\n",
+                   argv[0], b->id);
+    }
+    return passed == ran ? 0 : 1;
+}

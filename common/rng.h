@@ -32,7 +32,13 @@ typedef struct TorchRng {
     RngKernel kernel;
 } TorchRng;
 
-/** @brief `g = torch.Generator().manual_seed(seed)` (§1). Kernel defaults to AVX2. */
+/**
+ * @brief `g = torch.Generator().manual_seed(seed)` (§1): fills every field of
+ * @p r (no other init needed), clears the cached normal, and sets the kernel to
+ * AVX2; to imitate the libm kernel set `r->kernel = RNG_KERNEL_DEFAULT` after
+ * this call. Only the low 32 bits of @p seed matter. NULL @p r is an error.
+ * Next: rng_randn(), rng_rand(), rng_randint()...
+ */
 void rng_seed(TorchRng *r, uint64_t seed);
 /** @brief One 32-bit draw: `random()` (§1). */
 uint32_t rng_u32(TorchRng *r);
@@ -40,23 +46,36 @@ uint32_t rng_u32(TorchRng *r);
 uint64_t rng_u64(TorchRng *r);
 /** @brief A 53-bit double in [0, 1) from one rng_u64() (§2). */
 double rng_double(TorchRng *r);
-/** @brief `torch.rand(n)` float32 into @p out (§2). */
+/** @brief `torch.rand(n)` float32 into @p out (§2), one word each; caller owns @p out (NULL only if n <= 0). */
 void rng_rand(TorchRng *r, float *out, long n);
-/** @brief `torch.randn(n)` float32 into @p out: scalar path below 16, vector path from 16 (§3). */
+/**
+ * @brief `torch.randn(n)` float32 into @p out (caller's buffer; NULL only if n <= 0).
+ * Below 16 values: the scalar path, whose cached second value outlives the call
+ * (§3a). From 16: the vector path with r->kernel, drawing n words, or n + 16
+ * when n % 16 != 0 (§3b). The shape does not matter, only n.
+ */
 void rng_randn(TorchRng *r, float *out, long n);
-/** @brief `torch.randint(low, high, (1,))`: one value (§4). high > low. */
+/**
+ * @brief `torch.randint(low, high, (1,))` (int64): one value (§4). Calling it k
+ * times equals randint(low, high, (k,)). One word when high - low < 2^32, else
+ * two. high <= low is an error (KIT_ERROR).
+ */
 int64_t rng_randint(TorchRng *r, int64_t low, int64_t high);
-/** @brief `torch.empty(n).exponential_(1)` into @p out (§5b). */
+/** @brief `torch.empty(n).exponential_(1)` into @p out (§5b): -log(1 - u), two words each. */
 void rng_exponential(TorchRng *r, float *out, long n);
 /**
  * @brief `torch.multinomial(p, n, replacement=True)` for one row of @p K
- * weights (1.x CDF algorithm, §5): writes @p n indices to @p out.
- * @return 0, or -1 when a weight is negative or not finite or all are zero.
+ * weights (1.x CDF algorithm, §5): writes @p n indices to @p out (caller's
+ * buffer). Two words per sample; @p p need not sum to 1. The lecture's bigram
+ * sampler, `multinomial(p, 1, replacement=True)`, is this with n = 1.
+ * @return 0, or -1 (nothing drawn) when @p p is NULL, a weight is negative or
+ * not finite, or all are zero.
  */
 int rng_multinomial_replacement(TorchRng *r, const float *p, int K, int n, int *out);
 /**
  * @brief `torch.multinomial(p, 1)` with the default replacement=False, torch
- * 1.13: the exponential race of §5c (2K words). Returns the index, or -1 on bad weights.
+ * 1.13: the exponential race of §5c (2K words), which the MLP samplers of
+ * parts 2-5 use. Returns the index, or -1 (nothing drawn) on bad weights as above.
  */
 int rng_multinomial_race(TorchRng *r, const float *p, int K);
 

@@ -238,6 +238,7 @@ int harness_main(int argc, char **argv, const char *suite, const HarnessStep *st
         }
         if (res) fprintf(res, "%s\t%s\t%.3f\t%s\t%s\n", steps[i].id, status_word[st], dt, steps[i].title,
                          st == ST_OK ? "" : msg);
+        free(r);  /* srunner_results() hands us the array; a forked child would report it as a leak */
         srunner_free(sr);
     }
     kit_set_error_handler(NULL);

@@ -33,6 +33,9 @@ typedef struct HarnessStep {
     int timeout_s;
 } HarnessStep;
 
+/** A step as a constant initializer: HARNESS_STEP("lab03.2", "embedding lookup", test_embed, 10). */
+#define HARNESS_STEP(id, title, test, timeout_s) { (id), (title), &test##_ttest, (timeout_s) }
+
 /** @brief Run @p steps of suite @p suite as described above. @return the process exit status (0: all passed). */
 int harness_main(int argc, char **argv, const char *suite, const HarnessStep *steps, int n);
 

@@ -21,7 +21,7 @@
 
 /** @brief stoi: '.' -> 0, 'a'..'z' -> 1..26, anything else -> -1. */
 int stoi(char c);
-/** @brief itos: 0 -> '.', 1..26 -> 'a'..'z'. Out of range is an error. */
+/** @brief itos: 0 -> '.', 1..26 -> 'a'..'z'. Out of range is an error (KIT_ERROR, kit.h). */
 char itos(int i);
 
 /** A list of words. `words[i]` points into one owned buffer. */
@@ -38,6 +38,11 @@ typedef struct Words {
  * empty file, a missing or unreadable file, a directory) is refused.
  * @param out   filled on success; free with words_free()
  * @param err   on failure receives one line `path:line: what is wrong. HINT: what to do`
+ *              (`path:line:column:` for a bad character, which is named: 'A',
+ *              '3', a space, a tab, '-', a NUL byte, or non-ASCII bytes as
+ *              \xC3\xA9; `path:` alone for file-level problems). Files over
+ *              256 MiB are refused. A line is at most WORD_MAX_LEN characters,
+ *              not counting its line end; a longer one is refused, never cut.
  * @return 0 on success, -1 on failure (out is then empty).
  */
 int words_load(Words *out, const char *path, char *err, size_t errlen);
@@ -64,6 +69,8 @@ typedef struct Dataset {
  * @brief The lecture's build_dataset: for each word, context = [0]*T; for each
  * ch in word + '.', emit (context, stoi(ch)) and shift ch into the context.
  * A word of length L gives L+1 examples. T = 1 gives the bigram pairs.
+ * T must be 1..1024; a character outside a-z in @p w is an error (KIT_ERROR).
+ * Free @p ds with dataset_free().
  */
 void dataset_build(Dataset *ds, const Words *w, int T);
 /** @brief Free a dataset; it stays valid and empty. NULL is a no-op. */

@@ -26,10 +26,10 @@
 /** The flags every lab binary takes. kit_args_defaults() fills the lecture's values. */
 typedef struct KitArgs {
     const char *data;   /**< --data FILE, default "data/names.txt" */
-    uint64_t seed;      /**< --seed N, default 2147483647 */
-    long steps;         /**< --steps N (lab's default set before parsing) */
-    int batch;          /**< --batch N */
-    double lr;          /**< --lr X */
+    uint64_t seed;      /**< --seed N, 0 to 2^64-1, default 2147483647 */
+    long steps;         /**< --steps N, 0 to 100000000 (lab's default set before parsing; 0 trains nothing) */
+    int batch;          /**< --batch N, 1 to 1000000 */
+    double lr;          /**< --lr X, greater than 0 and at most 1000 (nan, inf refused) */
     const char *out;    /**< --out DIR, default "build/out/labNN" */
     bool json;          /**< --json: print one JSON object with the run's figures at the end */
     bool quiet;         /**< --quiet: no progress line, no chatter */
@@ -56,7 +56,12 @@ typedef struct KitProgram {
     const char *usage_extra;   /**< extra help text (examples), or NULL */
 } KitProgram;
 
-/** @brief The lecture's defaults: data/names.txt, seed 2147483647, out build/out/<name>. steps/batch/lr left at 0. */
+/**
+ * @brief The lecture's defaults: data/names.txt, seed 2147483647, out
+ * build/out/<name>. steps/batch/lr left at 0 and command NULL: the lab sets its
+ * own defaults after this call and before kit_parse_args(). The out string is
+ * kept in one static buffer, so call this once per process.
+ */
 void kit_args_defaults(KitArgs *a, const char *name);
 
 /**
@@ -64,6 +69,19 @@ void kit_args_defaults(KitArgs *a, const char *name);
  * the lab's @p opts. A bad flag, a missing or non-numeric value, or a value
  * outside its range prints one line naming the flag and its accepted range,
  * then exits with status 2. --help prints the usage and exits 0.
+ *
+ * - The subcommand is the first argument that is not a flag or a flag's value;
+ *   it must be one of prog->commands (`lab03 smaple` is refused with a
+ *   suggestion). Without one, a->command keeps what the lab set, or is
+ *   prog->commands[0] when that is NULL.
+ * - Values: `--steps 1000` or `--steps=1000`. Numbers are base 10, whole
+ *   string (`12x`, `1e3` for an integer, overflow, nan, inf are refused);
+ *   lab opts must lie in [min, max].
+ * - Errors look like `lab03: --batch 0: must be an integer from 1 to 1000000. HINT: ...`
+ *   and `lab03: unknown flag --stpes (did you mean --steps?). HINT: ...`.
+ * - --help (and -h, unless the lab uses -h) anywhere prints every flag with
+ *   its range and its default (the values in @p a and the opts before parsing).
+ * String values point into @p argv (not copied).
  */
 void kit_parse_args(int argc, char **argv, const KitProgram *prog, KitArgs *a, const KitOpt *opts, int nopts);
 
@@ -77,12 +95,13 @@ typedef struct Progress {
     long total;
     double t_start, t_last;
     bool enabled;   /**< false when stdout is not a terminal or --quiet */
+    bool drawn;     /**< a line is on screen, so progress_end() ends it with a newline */
 } Progress;
-/** @brief Start a progress line for @p total steps (silent unless stdout is a terminal and !quiet). */
+/** @brief Start a progress line for @p total steps (silent unless stdout is a terminal and !quiet; NO_COLOR does not silence it). */
 void progress_start(Progress *p, long total, bool quiet);
 /** @brief Redraw `step 1200/200000  loss 2.3412  lr 0.1  8123 steps/s  0:24 left` (at most ~10 times a second). */
 void progress_update(Progress *p, long step, double loss, double lr);
-/** @brief Finish the line (newline) and return elapsed seconds. */
+/** @brief Finish the line (newline, if a line was drawn) and return elapsed seconds since progress_start(). */
 double progress_end(Progress *p);
 /** @} */
 
@@ -114,7 +133,8 @@ int kit_mkdirs(const char *dir);
 /** @{ */
 /**
  * @brief If @p loss is NaN or infinite: print `step N: loss is nan. HINT: ...`
- * (learning rate too high? initialization too large?) and return false.
+ * (learning rate too high? initialization too large?) to stderr and return false.
+ * A finite loss returns true and prints nothing.
  * The caller flushes its logs and exits non-zero.
  */
 bool kit_loss_ok(double loss, long step);
@@ -128,6 +148,11 @@ bool kit_loss_ok(double loss, long step);
  * per tensor its name, shape and float32 data, then a CRC-32 of everything
  * before it. Written to `path.tmp` and renamed, so an interrupted run never
  * leaves a half-written checkpoint.
+ *
+ * Layout, all little-endian: `"MMCK"`, u32 version (1), u32 count, then per
+ * tensor u32 name length (1..255), the name bytes (no NUL), u32 ndim (0..4),
+ * ndim u32 sizes, numel float32 values; then u32 CRC-32 (kit_crc32) of every
+ * byte before it. The tensors are only read.
  * @return 0, or -1 with a one-line reason in @p err.
  */
 int ckpt_save(const char *path, Tensor *const *tensors, const char *const *names, int n, char *err, size_t errlen);
@@ -135,16 +160,27 @@ int ckpt_save(const char *path, Tensor *const *tensors, const char *const *names
  * @brief Load into @p n existing tensors (names and shapes must match exactly).
  * A missing, truncated or foreign file, a wrong version, a checksum mismatch or
  * a shape that does not fit is refused with one line in @p err.
+ * Checks run in this order: magic, version, size implied by the headers
+ * (`truncated: expected N bytes, file has M`), CRC-32, tensor count, then each
+ * name and shape (`tensor W1 has shape [30, 100] in the checkpoint but the model
+ * wants [30, 200]. HINT: ...`). The whole file is read into memory first (files
+ * over 1 GiB are refused), and nothing is allocated from numbers in the file.
  * @return 0, or -1 (the tensors are then left unchanged).
  */
 int ckpt_load(const char *path, Tensor *const *tensors, const char *const *names, int n, char *err, size_t errlen);
+/**
+ * @brief The IEEE CRC-32 (as zlib's crc32 and PNG) of @p n bytes at @p data,
+ * continuing from @p crc (pass 0 to start). crc32("123456789") is 0xCBF43926.
+ * Checkpoints end with the CRC-32 of every byte before it. @p data is only read.
+ */
+uint32_t kit_crc32(const void *data, size_t n, uint32_t crc);
 /** @} */
 
 /* ------------------------------------------------------------------------- */
 /** @name Evaluation */
 /** @{ */
 /**
- * @brief The loss of a model on @p n examples, in batches of @p batch: calls
+ * @brief The loss of a model on @p n examples (n >= 1), in batches of @p batch (>= 1): calls
  * @p loss_fn(ctx, start, count) for each chunk (it returns the chunk's mean
  * loss) and returns the example-weighted mean, accumulated in double. The
  * caller's loss_fn runs in no-grad mode and resets the step arena itself.
@@ -155,7 +191,12 @@ double eval_in_batches(int n, int batch, double (*loss_fn)(void *ctx, int start,
 /* ------------------------------------------------------------------------- */
 /** @name JSON output (--json) */
 /** @{ */
-/** @brief Print `{"k": v, ...}` helpers: start, a number, a string, end. Keys are literals. */
+/**
+ * @brief Print `{"k": v, ...}` helpers: start, a number, a string, end. Keys are literals.
+ * The output is one line of valid JSON: numbers are printed with %.17g (they
+ * read back bit-exact), NaN and infinities as null, strings escaped. One object
+ * at a time (the comma between fields is tracked in one static counter).
+ */
 void json_begin(FILE *f);
 void json_num(FILE *f, const char *key, double v);
 void json_str(FILE *f, const char *key, const char *v);

@@ -1,0 +1,738 @@
+/*
+ * core_train_test.c: the plumbing of common/train.c.
+ *
+ * What it checks: the command-line parser on good argument vectors (in
+ * process) and on bad ones (in a forked child: a usage error exits 2, so the
+ * test checks the exit status and the one line on stderr); --help; the
+ * progress line on a pseudo-terminal; TSV logs (header, rows, the .tmp file
+ * renamed on close); the NaN guard's message; CRC-32 against its check value;
+ * checkpoints saved and loaded bit-exact, and refused (missing, truncated,
+ * flipped byte, wrong magic, version, count, name, shape) with the tensors
+ * left untouched; eval_in_batches' weighting; JSON output text.
+ * What it does not check: timings (the progress line is checked for its
+ * format, never for its speed). Tensors here are built by hand from arrays,
+ * so this suite needs only tensor.h, not tensor.c.
+ */
+#define _XOPEN_SOURCE 700 /* fork, pipe, mkdtemp, posix_openpt */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <float.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "train.h"
+
+#define EXPECT_CONTAINS(text, want, what) \
+    ck_assert_msg(strstr((text), (want)) != NULL, "%s: text\n    %s\nshould contain\n    %s", (what), (text), (want))
+
+/* ------------------------------------------------------------------------- */
+/* helpers: temporary directories, reading files, capturing stderr */
+
+static void make_tmpdir(char *dir, size_t n)
+{
+    snprintf(dir, n, "/tmp/core_train_XXXXXX");
+    ck_assert_msg(mkdtemp(dir) != NULL, "mkdtemp failed: %s", strerror(errno));
+}
+
+/* The whole content of a FILE* (rewound), NUL-terminated, into buf. */
+static size_t slurp_file(FILE *f, char *buf, size_t n)
+{
+    fflush(f);
+    rewind(f);
+    size_t got = fread(buf, 1, n - 1, f);
+    buf[got] = '\0';
+    return got;
+}
+
+static long read_path(const char *path, char *buf, size_t n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return -1;
+    size_t got = slurp_file(f, buf, n);
+    fclose(f);
+    return (long)got;
+}
+
+static bool exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* Redirect fd 2 into a temporary file until capture_end, which returns its text. */
+typedef struct Capture {
+    FILE *file;
+    int saved;
+} Capture;
+static void capture_begin(Capture *c)
+{
+    fflush(stderr);
+    c->file = tmpfile();
+    ck_assert_msg(c->file != NULL, "tmpfile failed");
+    c->saved = dup(2);
+    dup2(fileno(c->file), 2);
+}
+static void capture_end(Capture *c, char *buf, size_t n)
+{
+    fflush(stderr);
+    dup2(c->saved, 2);
+    close(c->saved);
+    slurp_file(c->file, buf, n);
+    fclose(c->file);
+}
+
+/* ------------------------------------------------------------------------- */
+/* the command line: a lab03-like program */
+
+static const char *const commands[] = {"train", "sample", NULL};
+static const KitProgram prog = {"lab03", "the MLP of Bengio et al. 2003", commands,
+                                "examples:\n  lab03 train --steps 1000\n  lab03 sample -n 5"};
+
+/* The lab's own flags and their defaults, reset before each parse. */
+static int emb, hidden;
+static double wd;
+static const char *init;
+static bool bn;
+static long nsamples;
+static KitOpt opts[6];
+
+static void lab_defaults(KitArgs *a)
+{
+    kit_args_defaults(a, "lab03");
+    a->steps = 200000;
+    a->batch = 32;
+    a->lr = 0.1;
+    emb = 10;
+    hidden = 200;
+    wd = 0.0;
+    init = "kaiming";
+    bn = false;
+    nsamples = 20;
+    const KitOpt o[6] = {
+        {"--emb", KIT_OPT_INT, &emb, 1, 64, "embedding size C"},
+        {"--hidden", KIT_OPT_INT, &hidden, 1, 4096, "hidden units H"},
+        {"--wd", KIT_OPT_DOUBLE, &wd, 0, 1, "weight decay"},
+        {"--init", KIT_OPT_STRING, &init, 0, 0, "initialization: kaiming or lecture"},
+        {"--bn", KIT_OPT_FLAG, &bn, 0, 0, "batch normalization"},
+        {"-n", KIT_OPT_LONG, &nsamples, 1, 1000000, "names to sample"},
+    };
+    memcpy(opts, o, sizeof o);
+}
+
+/* In the child: give the real stderr back at exit, so what a sanitizer prints
+ * when the process ends (its leak report runs after atexit handlers) is not
+ * mistaken for the parser's one line. */
+static int child_saved_stderr = -1;
+static void child_restore_stderr(void)
+{
+    fflush(stderr);
+    if (child_saved_stderr >= 0) dup2(child_saved_stderr, 2);
+}
+
+/* Parse argv (NULL-terminated, without argv[0]) in a forked child; return its exit status and what it printed. */
+static int parse_in_child(const char *const *args, char *out, size_t outlen, char *err, size_t errlen)
+{
+    char *argv[64] = {"lab03"};
+    int argc = 1;
+    while (args[argc - 1]) {
+        argv[argc] = (char *)args[argc - 1];
+        argc++;
+    }
+    argv[argc] = NULL;
+    FILE *fo = tmpfile(), *fe = tmpfile();
+    ck_assert_msg(fo && fe, "tmpfile failed");
+    fflush(NULL);
+    pid_t pid = fork();
+    ck_assert_msg(pid >= 0, "fork failed");
+    if (pid == 0) {
+        child_saved_stderr = dup(2);
+        atexit(child_restore_stderr);
+        dup2(fileno(fo), 1);
+        dup2(fileno(fe), 2);
+        kit_set_error_handler(NULL);
+        KitArgs a;
+        lab_defaults(&a);
+        kit_parse_args(argc, argv, &prog, &a, opts, 6);
+        printf("parsed: command=%s steps=%ld\n", a.command, a.steps);
+        fflush(stdout);
+        _exit(0);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    slurp_file(fo, out, outlen);
+    slurp_file(fe, err, errlen);
+    fclose(fo);
+    fclose(fe);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+START_TEST(test_args_good)
+{
+    KitArgs a;
+    lab_defaults(&a);
+    char *v0[] = {"lab03", NULL};
+    kit_parse_args(1, v0, &prog, &a, opts, 6);
+    ck_assert_msg(strcmp(a.command, "train") == 0, "no command: got %s, expected the first (train)", a.command);
+    ck_assert_msg(strcmp(a.data, "data/names.txt") == 0, "default --data: got %s", a.data);
+    ck_assert_msg(strcmp(a.out, "build/out/lab03") == 0, "default --out: got %s", a.out);
+    ck_assert_msg(a.seed == 2147483647ULL, "default --seed: got %llu", (unsigned long long)a.seed);
+    EXPECT_INT_EQ(a.steps, 200000, "--steps kept the lab's default");
+    ck_assert_msg(!a.json && !a.quiet, "--json and --quiet default off");
+
+    lab_defaults(&a);
+    char *v1[] = {"lab03", "sample", "--steps", "1000", "--batch=64", "--lr", "0.05", "--seed", "18446744073709551615",
+                  "--data", "x.txt", "--out=o/dir", "--json", "--quiet", "--emb", "2", "--hidden=100", "--wd", "1e-3",
+                  "--init", "lecture", "--bn", "-n", "5", NULL};
+    kit_parse_args(24, v1, &prog, &a, opts, 6);
+    ck_assert_msg(strcmp(a.command, "sample") == 0, "command: got %s, expected sample", a.command);
+    EXPECT_INT_EQ(a.steps, 1000, "--steps 1000");
+    EXPECT_INT_EQ(a.batch, 64, "--batch=64");
+    ck_assert_msg(a.lr == 0.05, "--lr 0.05: got %.17g", a.lr);
+    ck_assert_msg(a.seed == UINT64_MAX, "--seed 2^64-1: got %llu", (unsigned long long)a.seed);
+    ck_assert_msg(strcmp(a.data, "x.txt") == 0 && strcmp(a.out, "o/dir") == 0, "--data/--out: got %s, %s", a.data, a.out);
+    ck_assert_msg(a.json && a.quiet, "--json --quiet set");
+    EXPECT_INT_EQ(emb, 2, "--emb 2");
+    EXPECT_INT_EQ(hidden, 100, "--hidden=100");
+    ck_assert_msg(wd == 1e-3, "--wd 1e-3: got %.17g", wd);
+    ck_assert_msg(strcmp(init, "lecture") == 0, "--init lecture: got %s", init);
+    ck_assert_msg(bn, "--bn set");
+    EXPECT_INT_EQ(nsamples, 5, "-n 5");
+
+    /* flags before the command; the extremes of every range */
+    lab_defaults(&a);
+    char *v2[] = {"lab03", "--steps", "0", "--seed=0", "--lr", "1000", "--batch", "1000000", "sample", "--emb=64", "-n=1", NULL};
+    kit_parse_args(11, v2, &prog, &a, opts, 6);
+    ck_assert_msg(strcmp(a.command, "sample") == 0, "command after flags: got %s", a.command);
+    ck_assert_msg(a.steps == 0 && a.seed == 0 && a.lr == 1000.0 && a.batch == 1000000 && emb == 64 && nsamples == 1,
+                  "range ends: steps %ld seed %llu lr %g batch %d emb %d n %ld", a.steps, (unsigned long long)a.seed, a.lr, a.batch,
+                  emb, nsamples);
+
+    lab_defaults(&a);
+    char *v3[] = {"lab03", "--steps", "100000000", "--lr", "1e-300", NULL};
+    kit_parse_args(5, v3, &prog, &a, opts, 6);
+    ck_assert_msg(a.steps == 100000000 && a.lr > 0, "--steps 1e8 and the smallest positive lr are accepted");
+}
+END_TEST
+
+/* One bad command line and the texts its error line must contain. */
+typedef struct BadArgs {
+    const char *argv[6];
+    const char *want[2];
+} BadArgs;
+
+START_TEST(test_args_bad)
+{
+    static const BadArgs cases[] = {
+        {{"--batch", "0"}, {"lab03: --batch 0: must be an integer from 1 to 1000000. HINT:"}},
+        {{"--batch", "1000001"}, {"--batch 1000001: must be an integer from 1 to 1000000"}},
+        {{"--batch=3.5"}, {"--batch 3.5: must be an integer from 1 to 1000000"}},
+        {{"--steps", "-1"}, {"--steps -1: must be an integer from 0 to 100000000"}},
+        {{"--steps", "12x"}, {"--steps 12x: must be an integer from 0 to 100000000"}},
+        {{"--steps", "99999999999999999999"}, {"--steps 99999999999999999999: must be an integer from 0 to 100000000"}},
+        {{"--steps", " 5"}, {"--steps ' 5': must be an integer"}},
+        {{"--steps="}, {"--steps '': must be an integer"}},
+        {{"--steps", "1e3"}, {"--steps 1e3: must be an integer"}},
+        {{"--lr", "nan"}, {"lab03: --lr nan: must be a number greater than 0 and at most 1000. HINT:"}},
+        {{"--lr", "inf"}, {"--lr inf: must be a number greater than 0 and at most 1000"}},
+        {{"--lr=-0.1"}, {"--lr -0.1: must be a number greater than 0"}},
+        {{"--lr", "0"}, {"--lr 0: must be a number greater than 0"}},
+        {{"--lr", "1e999"}, {"--lr 1e999: must be a number"}},
+        {{"--lr", "1000.5"}, {"--lr 1000.5: must be a number greater than 0 and at most 1000"}},
+        {{"--lr", "0.1x"}, {"--lr 0.1x: must be a number"}},
+        {{"--seed", "-1"}, {"--seed -1: must be an integer from 0 to 18446744073709551615"}},
+        {{"--seed", "18446744073709551616"}, {"--seed 18446744073709551616: must be an integer from 0 to 18446744073709551615"}},
+        {{"--stpes", "5"}, {"lab03: unknown flag --stpes (did you mean --steps?)", "--help"}},
+        {{"--stpes=5"}, {"unknown flag --stpes (did you mean --steps?)"}},
+        {{"--hiden", "5"}, {"unknown flag --hiden (did you mean --hidden?)"}},
+        {{"--frobnicate"}, {"unknown flag --frobnicate. HINT: lab03 --help lists every flag"}},
+        {{"--steps"}, {"lab03: --steps needs a value"}},
+        {{"--steps", "--batch", "3"}, {"--steps needs a value"}},
+        {{"--emb", "0"}, {"lab03: --emb 0: must be an integer from 1 to 64. HINT: the default is --emb 10"}},
+        {{"--hidden", "5000000000"}, {"--hidden 5000000000: must be an integer from 1 to 4096"}},
+        {{"--wd", "2"}, {"--wd 2: must be a number from 0 to 1"}},
+        {{"--wd", "nan"}, {"--wd nan: must be a number from 0 to 1"}},
+        {{"-n", "0"}, {"-n 0: must be an integer from 1 to 1000000"}},
+        {{"--json=1"}, {"--json takes no value"}},
+        {{"--data="}, {"--data '': must be a file path"}},
+        {{"smaple"}, {"lab03: unknown command 'smaple' (did you mean sample?)", "train, sample"}},
+        {{"train", "sample"}, {"unexpected argument 'sample' after the command 'train'"}},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        char out[4096], err[4096];
+        int st = parse_in_child(cases[k].argv, out, sizeof out, err, sizeof err);
+        char cmd[256] = "lab03";
+        for (int i = 0; cases[k].argv[i]; i++) {
+            size_t l = strlen(cmd);
+            snprintf(cmd + l, sizeof cmd - l, " %s", cases[k].argv[i]);
+        }
+        ck_assert_msg(st == 2, "`%s`: exit status %d, expected 2; stderr: %s", cmd, st, err);
+        ck_assert_msg(out[0] == '\0', "`%s`: nothing on stdout, got: %s", cmd, out);
+        size_t len = strlen(err);
+        ck_assert_msg(len > 0 && err[len - 1] == '\n' && strchr(err, '\n') == err + len - 1,
+                      "`%s`: stderr must be exactly one line, got:\n%s", cmd, err);
+        ck_assert_msg(strncmp(err, "lab03: ", 7) == 0 && strstr(err, "HINT: ") != NULL, "`%s`: `lab03: ... HINT: ...`, got: %s", cmd, err);
+        for (int i = 0; i < 2 && cases[k].want[i]; i++) EXPECT_CONTAINS(err, cases[k].want[i], cmd);
+    }
+    harness_note("%zu bad command lines: each exits 2 with one line", sizeof cases / sizeof cases[0]);
+}
+END_TEST
+
+START_TEST(test_args_help)
+{
+    char out[8192], err[4096];
+    const char *const help[] = {"--emb", "5", "--batch", "0", "--help", NULL}; /* --help wins, and shows the defaults */
+    int st = parse_in_child(help, out, sizeof out, err, sizeof err);
+    ck_assert_msg(st == 0, "--help: exit status %d, expected 0; stderr: %s", st, err);
+    ck_assert_msg(err[0] == '\0', "--help prints nothing on stderr, got: %s", err);
+    const char *want[] = {
+        "lab03: the MLP of Bengio et al. 2003", "usage: lab03 [command] [flags]", "train", "(default)", "sample",
+        "--data FILE", "(default data/names.txt)", "--seed N", "0 to 18446744073709551615 (default 2147483647)",
+        "--steps N", "0 to 100000000 (default 200000)", "--batch N", "1 to 1000000 (default 32)", "--lr X",
+        "greater than 0 and at most 1000 (default 0.1)", "--out DIR", "(default build/out/lab03)", "--json", "--quiet", "--help",
+        "--emb N", "embedding size C, 1 to 64 (default 10)", "--hidden N", "1 to 4096 (default 200)", "--wd X", "0 to 1 (default 0)",
+        "--init VALUE", "(default kaiming)", "--bn", "(default off)", "-n N", "1 to 1000000 (default 20)",
+        "examples:\n  lab03 train --steps 1000",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) EXPECT_CONTAINS(out, want[i], "--help output");
+    const char *const h[] = {"-h", NULL};
+    st = parse_in_child(h, out, sizeof out, err, sizeof err);
+    ck_assert_msg(st == 0 && strstr(out, "usage: lab03") != NULL, "-h also prints the usage (status %d)", st);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------- */
+/* progress line */
+
+START_TEST(test_progress)
+{
+    /* Not a terminal (a file): silent. */
+    FILE *f = tmpfile();
+    ck_assert_msg(f != NULL, "tmpfile failed");
+    fflush(stdout);
+    int saved = dup(1);
+    dup2(fileno(f), 1);
+    Progress p;
+    progress_start(&p, 100, false);
+    bool enabled = p.enabled;
+    for (long s = 1; s <= 100; s++) progress_update(&p, s, 2.5, 0.1);
+    double el = progress_end(&p);
+    fflush(stdout);
+    dup2(saved, 1);
+    close(saved);
+    char buf[4096];
+    size_t got = slurp_file(f, buf, sizeof buf);
+    fclose(f);
+    ck_assert_msg(!enabled, "stdout is a file: the progress line must be off");
+    ck_assert_msg(got == 0, "nothing printed when stdout is not a terminal, got: %s", buf);
+    ck_assert_msg(el >= 0, "elapsed seconds >= 0, got %g", el);
+
+    /* A pseudo-terminal: the line is drawn with \r, and redrawn far fewer than 1000 times. */
+    int master = posix_openpt(O_RDWR | O_NOCTTY);
+    if (master < 0 || grantpt(master) != 0 || unlockpt(master) != 0) {
+        harness_note("no pseudo-terminal available here: the terminal case is not exercised");
+        return;
+    }
+    int slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+    ck_assert_msg(slave >= 0, "cannot open the pty slave");
+    fflush(NULL);
+    pid_t pid = fork();
+    ck_assert_msg(pid >= 0, "fork failed");
+    if (pid == 0) {
+        close(master);
+        dup2(slave, 1);
+        Progress q;
+        progress_start(&q, 1000, false);
+        if (!q.enabled) _exit(3);
+        for (long s = 1; s <= 1000; s++) progress_update(&q, s, 2.1234, 0.1);
+        progress_end(&q);
+        Progress quiet;
+        progress_start(&quiet, 10, true); /* --quiet: off even on a terminal */
+        _exit(quiet.enabled ? 4 : 0);
+    }
+    close(slave);
+    char text[65536];
+    size_t len = 0;
+    for (;;) {
+        ssize_t r = read(master, text + len, sizeof text - 1 - len);
+        if (r <= 0) break; /* EIO once the child has closed the terminal */
+        len += (size_t)r;
+    }
+    text[len] = '\0';
+    close(master);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status 0x%x (3: not enabled on a tty, 4: --quiet ignored)", status);
+    int draws = 0;
+    for (const char *s = text; (s = strstr(s, "\rstep ")) != NULL; s++) draws++;
+    ck_assert_msg(draws >= 1 && draws < 100, "1000 quick updates: got %d redraws, expected 1..99 (rate-limited)", draws);
+    EXPECT_CONTAINS(text, "\rstep 1000/1000  loss 2.1234  lr 0.1  ", "the last update is always drawn");
+    EXPECT_CONTAINS(text, "steps/s", "progress line");
+    EXPECT_CONTAINS(text, "0:00 left", "progress line ETA at the end");
+    ck_assert_msg(len > 0 && (text[len - 1] == '\n'), "progress_end ends the line with a newline");
+    harness_note("%d redraws for 1000 updates", draws);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------- */
+/* TSV logs */
+
+START_TEST(test_tsv)
+{
+    char dir[64], sub[160], path[256], tmp[260], text[1024];
+    make_tmpdir(dir, sizeof dir);
+    snprintf(sub, sizeof sub, "%s/a/b/c", dir);
+    TsvLog log;
+    ck_assert_msg(tsv_open(&log, sub, "loss.tsv", "step loss lr") == 0, "tsv_open into a new nested directory");
+    tsv_row(&log, "%d\t%.4f\t%g", 0, 3.3, 0.1);
+    tsv_row(&log, "%d\t%.4f\t%g", 1, 2.75, 0.01);
+    snprintf(path, sizeof path, "%s/loss.tsv", sub);
+    snprintf(tmp, sizeof tmp, "%s/loss.tsv.tmp", sub);
+    ck_assert_msg(exists(tmp) && !exists(path), "before close only the .tmp exists");
+    tsv_close(&log);
+    ck_assert_msg(!exists(tmp) && exists(path), "after close the log is renamed into place");
+    read_path(path, text, sizeof text);
+    const char *want = "# step loss lr\n0\t3.3000\t0.1\n1\t2.7500\t0.01\n";
+    ck_assert_msg(strcmp(text, want) == 0, "log text:\n%s\nexpected:\n%s", text, want);
+    tsv_close(&log); /* closed twice: a no-op */
+    tsv_close(NULL);
+
+    /* A path component that is a file cannot become a directory. */
+    char file[200], bad[260], err[1024];
+    snprintf(file, sizeof file, "%s/plain", dir);
+    FILE *f = fopen(file, "w");
+    fclose(f);
+    snprintf(bad, sizeof bad, "%s/plain/sub", dir);
+    EXPECT_INT_EQ(kit_mkdirs(bad), -1, "kit_mkdirs through a file");
+    EXPECT_INT_EQ(kit_mkdirs(sub), 0, "kit_mkdirs of an existing directory");
+    Capture c;
+    capture_begin(&c);
+    int rc = tsv_open(&log, bad, "x.tsv", "a b");
+    capture_end(&c, err, sizeof err);
+    EXPECT_INT_EQ(rc, -1, "tsv_open where the directory cannot be made");
+    EXPECT_CONTAINS(err, "/plain/sub: cannot create directory", "tsv_open message");
+    ck_assert_msg(log.f == NULL, "a failed tsv_open leaves no open file");
+    tsv_close(&log);
+    remove(path);
+    remove(file);
+    for (int up = 0; up < 3; up++) { /* c, b, a */
+        rmdir(sub);
+        *strrchr(sub, '/') = '\0';
+    }
+    rmdir(dir);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------- */
+/* NaN guard */
+
+START_TEST(test_loss_ok)
+{
+    char err[1024];
+    Capture c;
+    capture_begin(&c);
+    bool ok1 = kit_loss_ok(2.5, 10), ok2 = kit_loss_ok(0.0, 11), ok3 = kit_loss_ok(-1e300, 12);
+    capture_end(&c, err, sizeof err);
+    ck_assert_msg(ok1 && ok2 && ok3, "finite losses are ok");
+    ck_assert_msg(err[0] == '\0', "a finite loss prints nothing, got: %s", err);
+
+    capture_begin(&c);
+    bool nan_ok = kit_loss_ok(NAN, 1234);
+    capture_end(&c, err, sizeof err);
+    ck_assert_msg(!nan_ok, "nan is not ok");
+    const char *want = "step 1234: loss is nan. HINT: the learning rate may be too high or the initialization too large; try --lr 0.01\n";
+    ck_assert_msg(strcmp(err, want) == 0, "message:\n%s\nexpected:\n%s", err, want);
+
+    capture_begin(&c);
+    bool inf_ok = kit_loss_ok(INFINITY, 7), minf_ok = kit_loss_ok(-INFINITY, 8);
+    capture_end(&c, err, sizeof err);
+    ck_assert_msg(!inf_ok && !minf_ok, "+-inf are not ok");
+    EXPECT_CONTAINS(err, "step 7: loss is inf. HINT:", "inf message");
+    EXPECT_CONTAINS(err, "step 8: loss is -inf. HINT:", "-inf message");
+}
+END_TEST
+
+/* ------------------------------------------------------------------------- */
+/* checkpoints */
+
+START_TEST(test_crc32)
+{
+    ck_assert_msg(kit_crc32("123456789", 9, 0) == 0xCBF43926u, "crc32(\"123456789\"): got 0x%08X, expected 0xCBF43926",
+                  kit_crc32("123456789", 9, 0));
+    uint32_t part = kit_crc32("1234", 4, 0);
+    ck_assert_msg(kit_crc32("56789", 5, part) == 0xCBF43926u, "crc32 continued over two pieces");
+    ck_assert_msg(kit_crc32("", 0, 0) == 0, "crc32 of nothing is 0");
+    ck_assert_msg(kit_crc32("a", 1, 0) == 0xE8B7BE43u, "crc32(\"a\"): got 0x%08X, expected 0xE8B7BE43", kit_crc32("a", 1, 0));
+}
+END_TEST
+
+/* A small model: C [27, 2], W1 [6, 100], b1 [100], with awkward values. */
+enum { NC = 27 * 2, NW = 6 * 100, NB = 100 };
+typedef struct Model {
+    float c[NC], w1[NW], b1[NB];
+    Tensor tc, tw1, tb1;
+    Tensor *t[3];
+} Model;
+static const char *const model_names[3] = {"C", "W1", "b1"};
+
+static void model_init(Model *m, int hidden_cols, float fill)
+{
+    m->tc = (Tensor){.data = m->c, .shape = SHAPE(27, 2), .numel = NC};
+    m->tw1 = (Tensor){.data = m->w1, .shape = SHAPE(6, hidden_cols), .numel = 6 * hidden_cols};
+    m->tb1 = (Tensor){.data = m->b1, .shape = SHAPE(NB), .numel = NB};
+    m->t[0] = &m->tc;
+    m->t[1] = &m->tw1;
+    m->t[2] = &m->tb1;
+    for (int i = 0; i < NC; i++) m->c[i] = fill;
+    for (int i = 0; i < NW; i++) m->w1[i] = fill;
+    for (int i = 0; i < NB; i++) m->b1[i] = fill;
+}
+
+static void model_fill_awkward(Model *m)
+{
+    uint32_t x = 12345;
+    float *all[3] = {m->c, m->w1, m->b1};
+    int ns[3] = {NC, NW, NB};
+    for (int k = 0; k < 3; k++)
+        for (int i = 0; i < ns[k]; i++) {
+            x = x * 1664525u + 1013904223u; /* any bits that are not a NaN */
+            uint32_t bits = x;
+            if ((bits & 0x7F800000u) == 0x7F800000u) bits ^= 0x40000000u;
+            memcpy(&all[k][i], &bits, 4);
+        }
+    m->c[0] = -0.0f;
+    m->c[1] = 1e-40f; /* subnormal */
+    m->c[2] = FLT_MAX;
+    m->c[3] = -FLT_MIN;
+    uint32_t nanbits = 0x7FC12345u; /* a NaN with a payload survives bit for bit */
+    memcpy(&m->b1[99], &nanbits, 4);
+}
+
+/* Save a fresh awkward model to dir/name; returns its size in bytes. */
+static long save_model(const char *dir, const char *name, char *path, size_t n, Model *m)
+{
+    snprintf(path, n, "%s/%s", dir, name);
+    model_init(m, 100, 0.0f);
+    model_fill_awkward(m);
+    char err[512];
+    int rc = ckpt_save(path, m->t, model_names, 3, err, sizeof err);
+    ck_assert_msg(rc == 0, "ckpt_save: %s", err);
+    struct stat st;
+    stat(path, &st);
+    return (long)st.st_size;
+}
+
+START_TEST(test_ckpt_roundtrip)
+{
+    char dir[64], path[128], tmp[140], err[512];
+    make_tmpdir(dir, sizeof dir);
+    Model a, b;
+    long size = save_model(dir, "model.ckpt", path, sizeof path, &a);
+    long want = 12 + (4 + 1 + 4 + 8 + 4 * NC) + (4 + 2 + 4 + 8 + 4 * NW) + (4 + 2 + 4 + 4 + 4 * NB) + 4;
+    EXPECT_INT_EQ(size, want, "checkpoint size in bytes");
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    ck_assert_msg(!exists(tmp), "no .tmp left after a save");
+    unsigned char head[16];
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(fread(head, 1, 16, f) == 16, "read the header");
+    fclose(f);
+    const unsigned char want_head[16] = {'M', 'M', 'C', 'K', 1, 0, 0, 0, 3, 0, 0, 0, 1, 0, 0, 0};
+    ck_assert_msg(memcmp(head, want_head, 16) == 0, "header: MMCK, version 1, count 3, name length 1 (little-endian)");
+
+    model_init(&b, 100, 7.0f);
+    int rc = ckpt_load(path, b.t, model_names, 3, err, sizeof err);
+    ck_assert_msg(rc == 0, "ckpt_load: %s", err);
+    ck_assert_msg(memcmp(a.c, b.c, sizeof a.c) == 0 && memcmp(a.w1, b.w1, sizeof a.w1) == 0 && memcmp(a.b1, b.b1, sizeof a.b1) == 0,
+                  "loaded tensors are bit-exact copies (including -0, a subnormal and a NaN payload)");
+    /* saving over an existing checkpoint replaces it */
+    ck_assert_msg(ckpt_save(path, a.t, model_names, 3, err, sizeof err) == 0, "save again: %s", err);
+    remove(path);
+    rmdir(dir);
+}
+END_TEST
+
+/* Load `path` into a fresh model (hidden columns `cols`, names `names`, n tensors) expecting refusal with `want`. */
+static void expect_ckpt_refused(const char *path, int cols, const char *const *names, int n, const char *want, const char *what)
+{
+    Model m;
+    model_init(&m, cols, 7.0f);
+    char err[512] = "";
+    int rc = ckpt_load(path, m.t, names, n, err, sizeof err);
+    ck_assert_msg(rc == -1, "%s: ckpt_load returned %d, expected -1", what, rc);
+    ck_assert_msg(strchr(err, '\n') == NULL && strstr(err, "HINT: ") != NULL, "%s: one line with a HINT, got: %s", what, err);
+    EXPECT_CONTAINS(err, want, what);
+    for (int i = 0; i < NC; i++) ck_assert_msg(m.c[i] == 7.0f, "%s: a refused load must leave the tensors unchanged", what);
+    for (int i = 0; i < NB; i++) ck_assert_msg(m.b1[i] == 7.0f, "%s: a refused load must leave the tensors unchanged", what);
+    harness_note("%s", err);
+}
+
+/* Write `n` bytes of `bytes` to `path`. */
+static void write_bytes(const char *path, const unsigned char *bytes, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    ck_assert_msg(f != NULL && fwrite(bytes, 1, n, f) == n, "write %s", path);
+    fclose(f);
+}
+
+START_TEST(test_ckpt_refusals)
+{
+    char dir[64], path[128], bad[160], msg[256];
+    make_tmpdir(dir, sizeof dir);
+    Model m;
+    long size = save_model(dir, "model.ckpt", path, sizeof path, &m);
+    static unsigned char good[8192], b[8192];
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f && fread(good, 1, (size_t)size, f) == (size_t)size, "read back the checkpoint");
+    fclose(f);
+    snprintf(bad, sizeof bad, "%s/bad.ckpt", dir);
+
+    snprintf(msg, sizeof msg, "%s/nope.ckpt: cannot open: No such file or directory", dir);
+    char nope[160];
+    snprintf(nope, sizeof nope, "%s/nope.ckpt", dir);
+    expect_ckpt_refused(nope, 100, model_names, 3, msg, "missing file");
+
+    write_bytes(bad, good, (size_t)size - 10);
+    snprintf(msg, sizeof msg, "truncated: expected %ld bytes, file has %ld", size, size - 10);
+    expect_ckpt_refused(bad, 100, model_names, 3, msg, "truncated in the last tensor");
+    write_bytes(bad, good, (size_t)size / 2);
+    snprintf(msg, sizeof msg, "truncated: expected %ld bytes, file has %ld", size, size / 2);
+    expect_ckpt_refused(bad, 100, model_names, 3, msg, "truncated in the middle");
+    write_bytes(bad, good, 0);
+    snprintf(msg, sizeof msg, "truncated: expected %ld bytes, file has 0", size);
+    expect_ckpt_refused(bad, 100, model_names, 3, msg, "empty file");
+
+    memcpy(b, good, (size_t)size);
+    b[size / 2] ^= 0x01;
+    write_bytes(bad, b, (size_t)size);
+    expect_ckpt_refused(bad, 100, model_names, 3, "checksum mismatch", "one flipped bit in the data");
+    memcpy(b, good, (size_t)size);
+    b[12 + 4 + 1 + 4] ^= 0x10; /* C's first size: 27 -> 11 */
+    write_bytes(bad, b, (size_t)size);
+    expect_ckpt_refused(bad, 100, model_names, 3, "checksum mismatch", "one flipped bit in a shape");
+
+    memcpy(b, good, (size_t)size);
+    memcpy(b, "PK\3\4", 4);
+    write_bytes(bad, b, (size_t)size);
+    expect_ckpt_refused(bad, 100, model_names, 3, "not a makemore-c checkpoint", "wrong magic");
+
+    memcpy(b, good, (size_t)size);
+    b[4] = 2;
+    write_bytes(bad, b, (size_t)size);
+    expect_ckpt_refused(bad, 100, model_names, 3, "checkpoint version 2, but this kit reads version 1", "wrong version");
+
+    expect_ckpt_refused(path, 50, model_names, 3,
+                        "tensor W1 has shape [6, 100] in the checkpoint but the model wants [6, 50]. HINT: train with the same --hidden/--emb as you sample with",
+                        "wrong shape");
+    const char *const other_names[3] = {"C", "W2", "b1"};
+    expect_ckpt_refused(path, 100, other_names, 3, "tensor 1 is named 'W1' in the checkpoint but the model wants 'W2'", "wrong name");
+    expect_ckpt_refused(path, 100, model_names, 2, "the checkpoint holds 3 tensors but the model has 2", "wrong count");
+
+    /* A corrupt count or size whose CRC still holds: refused without allocating from it. */
+    unsigned char huge[16] = {'M', 'M', 'C', 'K', 1, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF};
+    uint32_t crc = kit_crc32(huge, 12, 0);
+    for (int i = 0; i < 4; i++) huge[12 + i] = (unsigned char)(crc >> (8 * i));
+    write_bytes(bad, huge, 16);
+    expect_ckpt_refused(bad, 100, model_names, 3, "malformed checkpoint", "count 2^32-1");
+    unsigned char dims[40] = {'M', 'M', 'C', 'K', 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 'C', 2, 0, 0, 0,
+                              0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
+    crc = kit_crc32(dims, 29, 0);
+    for (int i = 0; i < 4; i++) dims[29 + i] = (unsigned char)(crc >> (8 * i));
+    write_bytes(bad, dims, 33);
+    expect_ckpt_refused(bad, 100, model_names, 3, "malformed checkpoint: tensor 0 has more than", "sizes 2^32-1 x 2^32-1");
+
+    expect_ckpt_refused(dir, 100, model_names, 3, "not a regular file", "a directory");
+    remove(bad);
+    remove(path);
+    rmdir(dir);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------- */
+/* evaluation */
+
+typedef struct Calls {
+    int n, start[8], count[8];
+} Calls;
+
+/* Example i has loss i; a chunk's mean loss is the mean of its indices. */
+static double index_loss(void *ctx, int start, int count)
+{
+    Calls *c = ctx;
+    if (c->n < 8) {
+        c->start[c->n] = start;
+        c->count[c->n] = count;
+    }
+    c->n++;
+    return (double)start + (count - 1) / 2.0;
+}
+
+START_TEST(test_eval_batches)
+{
+    Calls c = {0};
+    double m = eval_in_batches(10, 4, index_loss, &c);
+    ck_assert_msg(m == 4.5, "mean loss over 10 examples in batches of 4: got %.17g, expected 4.5 (the mean of 0..9)", m);
+    EXPECT_INT_EQ(c.n, 3, "chunks for 10 examples in batches of 4");
+    ck_assert_msg(c.start[0] == 0 && c.count[0] == 4 && c.start[1] == 4 && c.count[1] == 4 && c.start[2] == 8 && c.count[2] == 2,
+                  "chunks: got (%d,%d) (%d,%d) (%d,%d), expected (0,4) (4,4) (8,2)", c.start[0], c.count[0], c.start[1], c.count[1],
+                  c.start[2], c.count[2]);
+    Calls one = {0};
+    m = eval_in_batches(7, 1000, index_loss, &one);
+    ck_assert_msg(m == 3.0 && one.n == 1 && one.count[0] == 7, "one chunk when batch >= n: got %g in %d calls", m, one.n);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------- */
+/* JSON */
+
+START_TEST(test_json)
+{
+    FILE *f = tmpfile();
+    ck_assert_msg(f != NULL, "tmpfile failed");
+    json_begin(f);
+    json_num(f, "train_loss", 2.0674145221710205);
+    json_num(f, "steps", 200000);
+    json_num(f, "lr", 0.1);
+    json_num(f, "nan", NAN);
+    json_num(f, "inf", -INFINITY);
+    json_str(f, "name", "a\"b\\c\n\x01");
+    json_str(f, "none", NULL);
+    json_end(f);
+    char text[1024];
+    slurp_file(f, text, sizeof text);
+    fclose(f);
+    const char *want = "{\"train_loss\": 2.0674145221710205, \"steps\": 200000, \"lr\": 0.10000000000000001, "
+                       "\"nan\": null, \"inf\": null, \"name\": \"a\\\"b\\\\c\\n\\u0001\", \"none\": null}\n";
+    ck_assert_msg(strcmp(text, want) == 0, "json:\n%s\nexpected:\n%s", text, want);
+    ck_assert_msg(strtod("2.0674145221710205", NULL) == 2.0674145221710205, "%%.17g reads back bit-exact");
+
+    f = tmpfile();
+    json_begin(f);
+    json_end(f);
+    slurp_file(f, text, sizeof text);
+    fclose(f);
+    ck_assert_msg(strcmp(text, "{}\n") == 0, "an empty object: got %s", text);
+}
+END_TEST
+
+int main(int argc, char **argv)
+{
+    const HarnessStep steps[] = {
+        {"core.train.1", "args: defaults, both value forms, lab flags", test_args_good, 10},
+        {"core.train.2", "args: bad values exit 2 with one line", test_args_bad, 30},
+        {"core.train.3", "args: --help lists flags, ranges, defaults", test_args_help, 10},
+        {"core.train.4", "progress line: off in a file, \\r on a tty", test_progress, 10},
+        {"core.train.5", "TSV log: header, rows, .tmp renamed", test_tsv, 10},
+        {"core.train.6", "NaN guard: nan/inf refused with a hint", test_loss_ok, 10},
+        {"core.train.7", "CRC-32 check value 0xCBF43926", test_crc32, 10},
+        {"core.train.8", "checkpoint: save and load bit-exact", test_ckpt_roundtrip, 10},
+        {"core.train.9", "checkpoint: bad files refused, tensors kept", test_ckpt_refusals, 10},
+        {"core.train.10", "eval_in_batches: example-weighted mean", test_eval_batches, 10},
+        {"core.train.11", "JSON: %.17g numbers, null for NaN, escapes", test_json, 10},
+    };
+    return harness_main(argc, argv, "core.train", steps, sizeof steps / sizeof steps[0]);
+}

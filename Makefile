@@ -57,13 +57,20 @@ LAB_DIRS   := $(notdir $(wildcard solutions/[0-9][0-9]_*))
 lab_nn      = $(firstword $(subst _, ,$(1)))
 
 .DEFAULT_GOAL := all
-.PHONY: all help test check skeletons plots docs deps clean compile_commands.json status next hint reset solution \
+# LAB=03 narrows what check, status and next build: a compile error in another lab does not block it.
+LAB_NN := $(if $(LAB),$(shell n='$(LAB)'; n=$${n#lab}; n=$${n%%_*}; n=$${n%%.*}; printf %02d $$((10#$$n)) 2>/dev/null))
+LAB_DIR := $(if $(LAB_NN),$(firstword $(filter $(LAB_NN)_%,$(LAB_DIRS))))
+CHECK_DEPS := $(if $(LAB_DIR),$(LIBKIT) $(CORE_TESTS) $(B)/labs/$(LAB_DIR)/lab$(LAB_NN)_test,build)
+
+.PHONY: all build help test check test-tools skeletons plots docs deps clean compile_commands.json status next hint reset solution \
         test-core test-solutions test-skeletons test-sync test-docs
 
 ## all: build the core, every lab (yours and the solutions) and every test
-all: $(LIBKIT) $(CORE_TESTS)
+all: build
 	@echo
 	@echo "Built the kit in $(B)/. next: make lab01   (then: make check LAB=01)"
+
+build: $(LIBKIT) $(CORE_TESTS)
 
 ## help: list every target with what it does
 help:
@@ -73,6 +80,7 @@ help:
 	@echo
 	@echo "Variables: LAB=03 STEP=2 (narrow check), ARGS=\"--steps 1000\" (flags for a lab run),"
 	@echo "           SANITIZE=1 (ASan+UBSan build), NATIVE=1 (-march=native build), DEBUG=1 (-O0, NaN-poisoned arenas)"
+	@echo "           FROM=auto|labs|solutions (whose data make plots draws), GNUTERM=dumb (plots in the terminal)"
 
 # ---- the core ---------------------------------------------------------------------
 $(B)/common/%.o: common/%.c
@@ -114,7 +122,7 @@ $(B)/$(1)/$(2)/lab$(3)_test.o: tests/lab$(3)_test.c
 $$($(1)_$(3)_TEST): $(B)/$(1)/$(2)/lab$(3)_test.o $$($(1)_$(3)_LIB) $(HARNESS) $(LIBKIT)
 	$$(CC) $$(CFLAGS) $$^ $$(LDSAN) $$(CHECK_LIBS) $$(LDLIBS) -o $$@
 
-all: $$($(1)_$(3)_BIN) $$(if $$(wildcard tests/lab$(3)_test.c),$$($(1)_$(3)_TEST))
+build: $$($(1)_$(3)_BIN) $$(if $$(wildcard tests/lab$(3)_test.c),$$($(1)_$(3)_TEST))
 endef
 
 define LAB_TARGETS
@@ -134,18 +142,18 @@ $(foreach d,$(LAB_DIRS),$(eval $(call LAB_TARGETS,$(d),$(call lab_nn,$(d)))))
 
 # ---- checking -------------------------------------------------------------------------
 ## check: your test run against labs/: a checklist per lab, the score, and what to do next (LAB=03 STEP=2 narrow it)
-check: all
+check: $(CHECK_DEPS)
 	@B=$(B) LAB="$(LAB)" STEP="$(STEP)" bash tools/check.sh
 
 ## test: the maintainer gate: core tests, solutions pass, skeletons fail cleanly, labs/ in sync, docs without warnings
-test: test-core test-solutions test-sync test-skeletons test-docs
+test: test-core test-solutions test-sync test-skeletons test-tools test-docs
 	@echo
 	@echo "make test: all gates passed ($(B))."
 
-test-core: all
+test-core: build
 	@set -e; for t in $(CORE_TESTS); do echo "== $$t"; $$t; done
 
-test-solutions: all
+test-solutions: build
 	@set -e; for d in $(LAB_DIRS); do n=$${d%%_*}; t=$(B)/solutions/$$d/lab$${n}_test; \
 	  if [ -x $$t ]; then echo "== $$t (solution of lab $$n: every step must pass)"; $$t --src solutions/$$d; \
 	  else echo "make test: lab $$n has no test suite (tests/lab$${n}_test.c)"; exit 1; fi; done
@@ -153,8 +161,11 @@ test-solutions: all
 test-sync:
 	@bash tools/skeleton.sh --check
 
-test-skeletons: all
+test-skeletons: build
 	@B=$(B) bash tools/test_skeletons.sh $(LAB_DIRS)
+
+test-tools: build
+	@bash tests/tools_test.sh
 
 test-docs:
 	@bash tools/docs.sh --strict
@@ -164,11 +175,11 @@ skeletons:
 	@bash tools/skeleton.sh
 
 ## status: a table of all labs: steps done / total, and the next step
-status: all
+status: build
 	@B=$(B) bash tools/progress.sh status
 
 ## next: only the next step: its TODO, file:line, and the handout section to read
-next: all
+next: build
 	@B=$(B) bash tools/progress.sh next
 
 ## hint: a hint for a step, in tiers (ask again for more): make hint LAB=03 STEP=2
@@ -193,7 +204,7 @@ docs:
 
 ## deps: install the Debian packages the kit needs (run as root: sudo make deps)
 deps:
-	apt-get update && apt-get install -y build-essential pkg-config check gnuplot-nox doxygen graphviz
+	apt-get update && apt-get install -y build-essential pkg-config check gnuplot-nox doxygen graphviz libjs-mathjax
 
 ## compile_commands.json: write compile_commands.json so clangd understands the code in your editor
 compile_commands.json:

@@ -37,12 +37,14 @@ typedef struct Words {
  * (uppercase, digits, spaces, accents, a NUL byte, a line over WORD_MAX_LEN, an
  * empty file, a missing or unreadable file, a directory) is refused.
  * @param out   filled on success; free with words_free()
+ * @param path  the words file to read (not kept)
  * @param err   on failure receives one line `path:line: what is wrong. HINT: what to do`
  *              (`path:line:column:` for a bad character, which is named: 'A',
  *              '3', a space, a tab, '-', a NUL byte, or non-ASCII bytes as
- *              \xC3\xA9; `path:` alone for file-level problems). Files over
+ *              `\xC3\xA9`; `path:` alone for file-level problems). Files over
  *              256 MiB are refused. A line is at most WORD_MAX_LEN characters,
  *              not counting its line end; a longer one is refused, never cut.
+ * @param errlen size of @p err in bytes (the message is cut to fit, never overflowed)
  * @return 0 on success, -1 on failure (out is then empty).
  */
 int words_load(Words *out, const char *path, char *err, size_t errlen);

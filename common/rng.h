@@ -25,11 +25,12 @@ typedef enum RngKernel {
 
 /** torch.Generator: MT19937 state plus the cached normal of the scalar path. */
 typedef struct TorchRng {
-    uint32_t mt[624];
-    int left, next;
+    uint32_t mt[624];  /**< the MT19937 state words */
+    int left;          /**< draws left before the next twist (torch's counter) */
+    int next;          /**< index of the next state word to temper */
     bool has_normal;   /**< a cached r*sin(theta) from the scalar Box-Muller (§3a) */
-    double normal;
-    RngKernel kernel;
+    double normal;     /**< the cached value, valid when has_normal */
+    RngKernel kernel;  /**< which randn kernel to imitate for 16+ values */
 } TorchRng;
 
 /**
@@ -81,8 +82,8 @@ int rng_multinomial_race(TorchRng *r, const float *p, int K);
 
 /** CPython 3.11's `random` module state (MT19937 seeded with init_by_array). */
 typedef struct PyRandom {
-    uint32_t mt[624];
-    int index;
+    uint32_t mt[624];  /**< the MT19937 state words */
+    int index;         /**< next word to temper; 624 forces a twist */
 } PyRandom;
 
 /** @brief `random.seed(n)` for a non-negative integer n (§6). */

@@ -42,9 +42,10 @@ typedef enum KitOptType { KIT_OPT_INT, KIT_OPT_LONG, KIT_OPT_DOUBLE, KIT_OPT_STR
 /** A lab-specific flag, e.g. {"--emb", KIT_OPT_INT, &emb, 1, 64, "embedding size C"}. */
 typedef struct KitOpt {
     const char *name;   /**< "--emb" (also accepted as --emb=VALUE); "-n" style short names work too */
-    KitOptType type;
+    KitOptType type;    /**< what kind of value follows the flag */
     void *value;        /**< int*, long*, double*, const char**, bool* */
-    double min, max;    /**< accepted range for numbers (inclusive) */
+    double min;         /**< smallest accepted number (inclusive) */
+    double max;         /**< largest accepted number (inclusive) */
     const char *help;   /**< one line for --help */
 } KitOpt;
 
@@ -58,7 +59,7 @@ typedef struct KitProgram {
 
 /**
  * @brief The lecture's defaults: data/names.txt, seed 2147483647, out
- * build/out/<name>. steps/batch/lr left at 0 and command NULL: the lab sets its
+ * `build/out/<name>`. steps/batch/lr left at 0 and command NULL: the lab sets its
  * own defaults after this call and before kit_parse_args(). The out string is
  * kept in one static buffer, so call this once per process.
  */
@@ -92,8 +93,9 @@ void kit_parse_args(int argc, char **argv, const KitProgram *prog, KitArgs *a, c
 /** @{ */
 /** A one-line progress display, redrawn in place on a terminal. */
 typedef struct Progress {
-    long total;
-    double t_start, t_last;
+    long total;         /**< steps in the whole run */
+    double t_start;     /**< kit_now() at progress_start */
+    double t_last;      /**< kit_now() at the last redraw (redraws are rate-limited) */
     bool enabled;   /**< false when stdout is not a terminal or --quiet */
     bool drawn;     /**< a line is on screen, so progress_end() ends it with a newline */
 } Progress;
@@ -110,9 +112,9 @@ double progress_end(Progress *p);
 /** @{ */
 /** A tab-separated log written to `<dir>/<name>.tmp` and renamed to `<dir>/<name>` on close. */
 typedef struct TsvLog {
-    FILE *f;
-    char path[512];
-    char tmp[520];
+    FILE *f;            /**< the open .tmp file, NULL when closed */
+    char path[512];     /**< the final name */
+    char tmp[520];      /**< the name written to until close */
 } TsvLog;
 /**
  * @brief Create @p dir (and its parents) and open `<dir>/<name>` for writing,
@@ -198,8 +200,11 @@ double eval_in_batches(int n, int batch, double (*loss_fn)(void *ctx, int start,
  * at a time (the comma between fields is tracked in one static counter).
  */
 void json_begin(FILE *f);
+/** @brief Write `"key": v` (v with %.17g; NaN and infinities as null). */
 void json_num(FILE *f, const char *key, double v);
+/** @brief Write `"key": "v"` with v escaped. */
 void json_str(FILE *f, const char *key, const char *v);
+/** @brief Close the object and end the line. */
 void json_end(FILE *f);
 /** @} */
 

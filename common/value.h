@@ -63,7 +63,9 @@
 /** Longest label kept, including the terminating NUL; longer ones are cut. */
 #define VALUE_LABEL_SIZE 32
 
+/** A scalar with its gradient and the op that made it (defined below). */
 typedef struct Value Value;
+/** Where Values live: chunks freed all at once (defined below). */
 typedef struct ValuePool ValuePool;
 
 /** The backward of one op: reads out->grad, adds into out->prev[i]->grad. */

@@ -127,6 +127,82 @@ static int find_todo(const char *dir, const char *id, char *where, size_t wlen, 
     return found;
 }
 
+/* ---- what a step printed ------------------------------------------------ */
+
+/* A step's own output (evidence from harness_note, a learner's debug printf, a
+ * sanitizer report) is captured into a temporary file while the step runs and
+ * printed under its checklist line, so it never lands above the line it belongs
+ * to. Not under CK_FORK=no: there a crash would take the captured text with it. */
+typedef struct Capture {
+    FILE *f;
+    int saved_out, saved_err;
+} Capture;
+
+static void capture_begin(Capture *c, bool on)
+{
+    c->f = NULL;
+    fflush(NULL);   /* every stream: a forked step must not write our buffers a second time */
+    if (!on || !(c->f = tmpfile())) return;
+    c->saved_out = dup(STDOUT_FILENO);
+    c->saved_err = dup(STDERR_FILENO);
+    dup2(fileno(c->f), STDOUT_FILENO);
+    dup2(fileno(c->f), STDERR_FILENO);
+}
+
+/* Give stdout/stderr back to the terminal; the captured text waits in c->f. */
+static void capture_restore(Capture *c)
+{
+    fflush(stdout);
+    fflush(stderr);
+    if (!c->f) return;
+    dup2(c->saved_out, STDOUT_FILENO);
+    dup2(c->saved_err, STDERR_FILENO);
+    close(c->saved_out);
+    close(c->saved_err);
+}
+
+/* Print what was captured, indented under the step's line, at most max_lines
+ * of it (0: all), and close it. */
+static void capture_print(Capture *c, int max_lines, const char *rerun)
+{
+    if (!c->f) return;
+    rewind(c->f);
+    char buf[1024];
+    int shown = 0, more = 0;
+    while (fgets(buf, sizeof buf, c->f)) {   /* a line longer than buf counts as several */
+        if (max_lines > 0 && shown >= max_lines) { more++; continue; }
+        shown++;
+        if (strncmp(buf, "           ", 11) != 0) fputs("           ", stdout);
+        fputs(buf, stdout);
+        if (!strchr(buf, '\n')) putchar('\n');
+    }
+    if (more) printf("           ... %d more line%s (all of them: %s --verbose)\n", more, more == 1 ? "" : "s", rerun);
+    fclose(c->f);
+    fflush(stdout);
+}
+
+/* Runs inside the forked step, before the test: line-buffer stdout, so what a
+ * step printed before it crashed is still in the capture. */
+static void step_setup(void)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+}
+
+/* ---- machine-readable results -------------------------------------------- */
+
+/* One field of the --results TSV or a TAP YAML string: tabs, newlines and
+ * control characters become spaces (and, for TAP, quotes and backslashes are
+ * escaped), so every record stays on one line. */
+static void put_clean(FILE *f, const char *s, bool yaml)
+{
+    for (; s && *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch < 32) fputc(' ', f);
+        else if (yaml && (ch == '"' || ch == '\\')) { fputc('\\', f); fputc(ch, f); }
+        else fputc(ch, f);
+    }
+}
+
 /* ---- the runner ---------------------------------------------------------- */
 
 static bool matches(const char *id, const char *want)
@@ -175,9 +251,20 @@ int harness_main(int argc, char **argv, const char *suite, const HarnessStep *st
     bool color = kit_stdout_is_tty();
     const char *green = color ? "\033[32m" : "", *red = color ? "\033[31m" : "",
                *yellow = color ? "\033[33m" : "", *bold = color ? "\033[1m" : "", *reset = color ? "\033[0m" : "";
+    const char *fork_env = getenv("CK_FORK");
+    bool forked = !(fork_env && strcmp(fork_env, "no") == 0);
     FILE *tap = tap_path ? fopen(tap_path, "w") : NULL;
     FILE *res = results_path ? fopen(results_path, "w") : NULL;
+    if (tap_path && !tap) fprintf(stderr, "%s: cannot write %s (TAP results); going on without it\n", suite, tap_path);
+    if (results_path && !res) fprintf(stderr, "%s: cannot write %s (results); going on without it\n", suite, results_path);
     if (tap) fprintf(tap, "TAP version 13\n1..%d\n", n);
+
+    /* Dots run to one column per suite, so the verdicts line up. */
+    size_t width = 56;
+    for (int i = 0; i < n; i++) {
+        size_t len = strlen(steps[i].id) + 2 + strlen(steps[i].title) + 4;
+        if (len > width) width = len < 72 ? len : 72;
+    }
 
     kit_set_error_handler(error_to_failure);
     int passed = 0, ran = 0, first_bad = -1;
@@ -191,11 +278,13 @@ int harness_main(int argc, char **argv, const char *suite, const HarnessStep *st
         Suite *s = suite_create(suite);
         TCase *tc = tcase_create(steps[i].id);
         tcase_set_timeout(tc, steps[i].timeout_s > 0 ? steps[i].timeout_s : 10);
+        tcase_add_checked_fixture(tc, step_setup, NULL);
         _tcase_add_test(tc, steps[i].test, 0, 0, 0, 1);
         suite_add_tcase(s, tc);
         SRunner *sr = srunner_create(s);
+        Capture cap;
         double t0 = kit_now();
-        fflush(stdout);
+        capture_begin(&cap, forked);
         srunner_run_all(sr, CK_SILENT);
         double dt = kit_now() - t0;
         TestResult **r = srunner_results(sr);
@@ -203,26 +292,48 @@ int harness_main(int argc, char **argv, const char *suite, const HarnessStep *st
         const char *msg = r && r[0] ? tr_msg(r[0]) : "no result";
         char crash[32] = "";
         Status st = classify(rtype, msg, crash, sizeof crash);
+        int timeout_s = steps[i].timeout_s > 0 ? steps[i].timeout_s : 10;
+
+        capture_restore(&cap);   /* the step's own output is printed after its line */
 
         /* The line: id, title, dots, verdict. */
-        char label[160];
+        char label[256];
         snprintf(label, sizeof label, "%s  %s ", steps[i].id, steps[i].title);
         size_t len = strlen(label);
         printf("  %s", label);
-        for (size_t k = len; k < 52; k++) putchar('.');
+        for (size_t k = len; k < width || k < len + 3; k++) putchar('.');
         const char *c = st == ST_OK ? green : st == ST_TIMEOUT || st == ST_TODO ? yellow : red;
         if (st == ST_OK) printf(" %sOK%s (%.2fs)\n", c, reset, dt);
-        else if (st == ST_CRASH && crash[0]) printf(" %sCRASH (%s)%s\n", c, crash, reset);
-        else if (st == ST_TIMEOUT) printf(" %sTIMEOUT%s (%ds)\n", c, reset, steps[i].timeout_s);
+        else if (st == ST_CRASH) printf(" %sCRASH (%s)%s\n", c, crash[0] ? crash : "exited early", reset);
+        else if (st == ST_TODO) printf(" %sTODO%s (not written yet)\n", c, reset);
         else printf(" %s%s%s\n", c, status_word[st], reset);
-        if (st != ST_OK && st != ST_TIMEOUT) {
+
+        /* Under it, the reason, in words that say what to do. */
+        if (st == ST_FAIL) {
             const char *file = r && r[0] ? tr_lfile(r[0]) : NULL;
             int lno = r && r[0] ? tr_lno(r[0]) : 0;
-            if (st == ST_FAIL && file && *file && lno > 0 && !verbose)
-                printf("           %s:%d: %s\n", file, lno, msg);
+            if (file && *file && lno > 0)
+                printf("           %s   [%s:%d]\n", msg, file, lno);
             else
                 printf("           %s\n", msg);
+        } else if (st == ST_TODO) {
+            /* A TODO of another step (an earlier one this step needs) is worth saying;
+             * its own TODO is what the verdict already says. */
+            char own[64];
+            snprintf(own, sizeof own, "TODO(%s)", steps[i].id);
+            if (strncmp(msg, own, strlen(own)) != 0) {
+                int idlen = (int)strcspn(msg + 5, ")");
+                printf("           needs %.*s first (still a TODO)\n", idlen, msg + 5);
+            }
+        } else if (st == ST_TIMEOUT) {
+            printf("           did not finish within %ds: an endless loop, or far too much work?\n", timeout_s);
+        } else if (st == ST_CRASH) {
+            if (crash[0]) printf("           the step crashed (%s): a bad index, a NULL pointer, or memory used after it was freed?\n", crash);
+            else printf("           %s\n", msg);
         }
+        char rerun[512];
+        snprintf(rerun, sizeof rerun, "%s --step %s", argv[0], steps[i].id);
+        capture_print(&cap, verbose ? 0 : 12, rerun);
         if (st == ST_CRASH || st == ST_TIMEOUT) crashed = true;
         fflush(stdout);
 
@@ -234,10 +345,22 @@ int harness_main(int argc, char **argv, const char *suite, const HarnessStep *st
         }
         if (tap) {
             fprintf(tap, "%s %d - %s %s\n", st == ST_OK ? "ok" : "not ok", i + 1, steps[i].id, steps[i].title);
-            if (st != ST_OK) fprintf(tap, "  ---\n  status: %s\n  message: \"%s\"\n  ...\n", status_word[st], msg);
+            fprintf(tap, "  ---\n  status: %s\n  seconds: %.3f\n", status_word[st], dt);
+            if (st != ST_OK) {
+                fputs("  message: \"", tap);
+                put_clean(tap, msg, true);
+                fputs("\"\n", tap);
+            }
+            fputs("  ...\n", tap);
         }
-        if (res) fprintf(res, "%s\t%s\t%.3f\t%s\t%s\n", steps[i].id, status_word[st], dt, steps[i].title,
-                         st == ST_OK ? "" : msg);
+        if (res) {
+            fprintf(res, "%s\t%s\t%.3f\t", steps[i].id, status_word[st], dt);
+            put_clean(res, steps[i].title, false);
+            fputc('\t', res);
+            if (st == ST_CRASH && crash[0]) fprintf(res, "%s: ", crash);
+            put_clean(res, st == ST_OK ? "" : msg, false);
+            fputc('\n', res);
+        }
         free(r);  /* srunner_results() hands us the array; a forked child would report it as a leak */
         srunner_free(sr);
     }
@@ -250,16 +373,16 @@ int harness_main(int argc, char **argv, const char *suite, const HarnessStep *st
         const HarnessStep *b = &steps[first_bad];
         char where[1100], text[1024];
         if (src && find_todo(src, b->id, where, sizeof where, text, sizeof text) == 0)
-            printf("next: %s %s: %s: TODO(%s): %s\n", b->id, b->title, where, b->id, text);
+            printf("next: %s  %s\n      %s: TODO(%s): %s\n", b->id, b->title, where, b->id, text);
         else
-            printf("next: %s %s: %s\n", b->id, b->title, first_msg);
+            printf("next: %s  %s\n      %s\n", b->id, b->title, first_msg);
         const char *dot = strrchr(b->id, '.');
         if (strncmp(suite, "lab", 3) == 0 && dot)
             printf("      rerun just this step: make check LAB=%.*s STEP=%s\n", (int)(dot - b->id - 3), b->id + 3, dot + 1);
         else
-            printf("      rerun just this step: %s --step %s\n", argv[0], dot ? dot + 1 : b->id);
+            printf("      rerun just this step: %s --step %s\n", argv[0], b->id);
         if (crashed)
-            printf("      a crash or hang: debug it in one process with: CK_FORK=no gdb --args %s --step %s\n",
+            printf("      a crash or hang: debug it in one process: CK_FORK=no gdb --args %s --step %s\n",
                    argv[0], b->id);
     }
     return passed == ran ? 0 : 1;

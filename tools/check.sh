@@ -2,92 +2,146 @@
 # tools/check.sh: what `make check` runs. The learner's checklist across labs.
 #
 # Runs each lab's Check suite against labs/ (every step in its own process, so
-# a crash or a hang is reported for that step and the run goes on), prints the
-# steps lab by lab in lecture order, the total score, and a next: line naming
-# the first unfinished step, its file:line and its TODO. Exits non-zero while
-# anything fails. Machine-readable results for instructors: build/check/labNN.tap
-# (TAP) and build/check/labNN.tsv.
-# Environment: B (build folder, from make), LAB=03 and STEP=2 to narrow the run.
-# Not here: building (make does that first).
+# a crash or a hang is reported for that step and the run goes on) and prints
+# the steps lab by lab in lecture order:
+#     lab03.2  embedding lookup ........................... OK (0.02s)
+#     lab03.3  hidden layer ............................... FAIL
+#              h[0][3]: got 0.52, expected 0.18 (tol 1e-05); ...
+# then `Score: N/M` and a `next:` block: the first unfinished step, its
+# file:line and TODO text, the handout section to read, how to get a hint, how
+# to rerun that step, and (after a crash or a hang) how to debug it under gdb.
+# Exits 0 when every step passes, 1 while anything fails, 2 on a bad LAB/STEP.
+#
+# Machine-readable results for instructors, one set per lab: build/check/labNN.tap
+# (TAP 13) and build/check/labNN.tsv (id, status, seconds, title, message);
+# a run narrowed with STEP writes labNN-step.tap/.tsv instead, so labNN.tsv is
+# always a whole lab (make status and make plots read it).
+# Environment: B (build folder, from make), LAB=03 and STEP=2 to narrow the run,
+# NO_COLOR=1 for plain text on a terminal.
+# Not here: building (make does that first); the per-step lines (tests/harness.c).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
+. tools/learner_lib.sh
 B=${B:-build/bin}
 LAB=${LAB:-}
 STEP=${STEP:-}
 out=build/check
 mkdir -p "$out"
+learner_colors
 
-if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then bold=$'\033[1m'; green=$'\033[32m'; red=$'\033[31m'; off=$'\033[0m'
-else bold=; green=; red=; off=; fi
-
+all=$(all_labs | tr '\n' ' ')
 labs=()
-for d in solutions/[0-9][0-9]_*/; do
-  d=$(basename "$d"); n=${d%%_*}
-  if [ -n "$LAB" ] && [ "$n" != "$(printf %02d "$((10#$LAB))" 2>/dev/null)" ]; then continue; fi
-  labs+=("$d")
-done
+if [ -n "$LAB" ]; then
+  if ! NN=$(norm_lab "$LAB") || ! DIR=$(lab_dir "$NN"); then
+    echo "make check: there is no lab '$LAB'. e.g. make check LAB=01   (the labs: ${all% })" >&2
+    exit 2
+  fi
+  labs=("$DIR")
+else
+  for d in $all; do labs+=("$d"); done
+fi
 if [ ${#labs[@]} -eq 0 ]; then
-  echo "make check: there is no lab $LAB. HINT: the labs are: $(cd solutions && ls -d [0-9][0-9]_* | tr '\n' ' ')" >&2
+  echo "make check: no labs yet (solutions/NN_name/ is empty)." >&2
   exit 2
 fi
-if [ -n "$STEP" ] && [ -z "$LAB" ]; then
-  echo "make check: STEP=$STEP needs a lab too, e.g. make check LAB=03 STEP=$STEP" >&2
-  exit 2
+step_arg=()
+if [ -n "$STEP" ]; then
+  if [ -z "$LAB" ]; then
+    echo "make check: STEP=$STEP needs a lab too, e.g. make check LAB=01 STEP=$STEP" >&2
+    exit 2
+  fi
+  if ! S=$(norm_step "$STEP"); then
+    echo "make check: STEP=$STEP is not a step number, e.g. make check LAB=$NN STEP=2" >&2
+    exit 2
+  fi
+  step_arg=(--step "lab$NN.$S")
 fi
 
-total=0; passed=0; failed_core=0
-# The core first, in one line when it passes: it is the kit's engine, not the learner's work.
+total=0; passed=0; broken=0
+# The core first, one line when it passes: it is the kit's engine, not the learner's work.
 if [ -z "$LAB" ]; then
-  core_ok=0; core_n=0
+  core_ok=0; core_n=0; core_bad=()
   for t in "$B"/tests/core_*_test; do
     [ -x "$t" ] || continue
     name=$(basename "$t" _test)
-    if ! "$t" --results "$out/$name.tsv" > "$out/$name.log" 2>&1; then
-      failed_core=1
-      echo "${red}core: $name failed${off} (the kit itself, not your code: please report it)"; cat "$out/$name.log"
-    fi
-    core_ok=$((core_ok + $(grep -c $'\tOK\t' "$out/$name.tsv" || true)))
+    if ! "$t" --results "$out/$name.tsv" --tap "$out/$name.tap" > "$out/$name.log" 2>&1; then core_bad+=("$name"); fi
+    [ -f "$out/$name.tsv" ] || continue
+    core_ok=$((core_ok + $(grep -c $'\tOK\t' "$out/$name.tsv")))
     core_n=$((core_n + $(wc -l < "$out/$name.tsv")))
   done
-  [ $failed_core -eq 0 ] && echo "core (the kit's autograd, generator, data, tools): ${green}$core_ok/$core_n OK${off}"
+  if [ ${#core_bad[@]} -eq 0 ]; then
+    [ $core_n -gt 0 ] && echo "core (the kit's engine: autograd, generator, data): ${green}$core_ok/$core_n OK${off}"
+  else
+    broken=1
+    echo "${red}core: ${core_bad[*]} failed${off}: the kit itself, not your code. Please report it, with this output:"
+    for name in "${core_bad[@]}"; do sed -e 's/^/  /' "$out/$name.log"; done
+  fi
 fi
 
-first_id=; first_title=; first_lab=; first_msg=
+first_id=; first_title=; first_dir=; first_status=; first_msg=
+crash_id=; crash_dir=
 for d in "${labs[@]}"; do
   n=${d%%_*}
   t="$B/labs/$d/lab${n}_test"
-  title=$(head -n 1 "labs/$d/README.md" 2>/dev/null | sed -e 's/^# *//')
+  title=$(head -n 1 "labs/$d/README.md" 2>/dev/null | sed -e 's/^#*[[:space:]]*//')
   echo
   echo "${bold}lab $n: ${title:-$d}${off}   (labs/$d/)"
-  if [ ! -x "$t" ]; then echo "  (no test suite for lab $n yet)"; continue; fi
-  "$t" --src "labs/$d" --tap "$out/lab$n.tap" --results "$out/lab$n.tsv" --no-summary ${STEP:+--step "$STEP"}
-  while IFS=$'\t' read -r id status secs stitle msg; do
+  if ! ls "labs/$d"/*.c > /dev/null 2>&1; then echo "  (labs/$d/ has no code yet)"; continue; fi
+  if [ ! -x "$t" ]; then echo "  (lab $n has no test suite yet)"; continue; fi
+  if [ ${#step_arg[@]} -gt 0 ]; then base="$out/lab$n-step"; else base="$out/lab$n"; fi
+  rm -f "$base.tsv" "$base.tap"
+  "$t" --src "labs/$d" --tap "$base.tap" --results "$base.tsv" --no-summary "${step_arg[@]}"
+  rc=$?
+  if [ $rc -eq 2 ] || [ ! -s "$base.tsv" ]; then
+    echo "  ${red}the test suite of lab $n did not run (exit $rc)${off}. HINT: make clean && make check LAB=$n; if it persists, report it."
+    broken=1
+    continue
+  fi
+  while IFS=$'\t' read -r id status _secs stitle msg; do
     total=$((total + 1))
-    if [ "$status" = OK ]; then passed=$((passed + 1))
-    elif [ -z "$first_id" ]; then first_id=$id; first_title=$stitle; first_lab=$d; first_msg=$msg; fi
-  done < "$out/lab$n.tsv"
+    if [ "$status" = OK ]; then passed=$((passed + 1)); continue; fi
+    if [ -z "$first_id" ]; then first_id=$id; first_title=$stitle; first_dir=$d; first_status=$status; first_msg=$msg; fi
+    if [ -z "$crash_id" ] && { [ "$status" = CRASH ] || [ "$status" = TIMEOUT ]; }; then crash_id=$id; crash_dir=$d; fi
+  done < "$base.tsv"
 done
 
 echo
-echo "${bold}Score: $passed/$total${off}"
+if [ $total -gt 0 ] && [ $passed -eq $total ]; then c=$green; else c=$red; fi
+[ $total -eq 0 ] && c=
+echo "${bold}Score: ${c}$passed/$total${off}"
+
 if [ -n "$first_id" ]; then
-  where=$(grep -n -F "TODO($first_id)" "labs/$first_lab"/*.c "labs/$first_lab"/*.h 2>/dev/null | head -n 1)
-  if [ -n "$where" ]; then
-    file=${where%%:*}; rest=${where#*:}; line=${rest%%:*}
-    todo=$(awk -v l="$line" 'NR >= l { s = $0; sub(/^[ \t]*\/\/ ?/, "", s); if (NR > l && $0 !~ /^[ \t]*\/\//) exit; printf "%s%s", (NR > l ? " " : ""), s }' "$file")
-    echo "next: $first_id $first_title: $file:$line"
-    echo "      $todo"
+  lab=${first_id#lab}; lab=${lab%%.*}; step=${first_id##*.}
+  if find_todo "labs/$first_dir" "$first_id"; then
+    echo "${bold}next:${off} $first_id  $first_title  at $TODO_FILE:$TODO_LINE"
+    wrap_text "      " "TODO($first_id): $TODO_TEXT"
+  elif find_step_line "labs/$first_dir" "$first_id"; then
+    echo "${bold}next:${off} $first_id  $first_title  at $TODO_FILE:$TODO_LINE"
+    wrap_text "      " "$first_status: $first_msg"
   else
-    echo "next: $first_id $first_title: $first_msg"
+    echo "${bold}next:${off} $first_id  $first_title"
+    wrap_text "      " "$first_status: $first_msg"
   fi
-  step=${first_id##*.}; lab=${first_id#lab}; lab=${lab%%.*}
-  echo "      read: labs/$first_lab/README.md (step $first_id); stuck? make hint LAB=$lab STEP=$step"
-  echo "      rerun just this step: make check LAB=$lab STEP=$step"
-  if grep -qE $'\t(CRASH|TIMEOUT)\t' "$out"/lab*.tsv 2>/dev/null; then
-    echo "      a crash or hang: debug it in one process: CK_FORK=no gdb --args $B/labs/$first_lab/lab${lab}_test --step $step"
+  if find_section "labs/$first_dir/README.md" "$first_id"; then
+    echo "      read:   labs/$first_dir/README.md:$SEC_LINE  ($SEC_TITLE)"
+  fi
+  echo "      stuck?  make hint LAB=$lab STEP=$step"
+  echo "      rerun:  make check LAB=$lab STEP=$step"
+  if [ -n "$crash_id" ]; then
+    cl=${crash_id#lab}; cl=${cl%%.*}
+    echo "${yellow}$crash_id crashed or hung.${off} Debug it in one process (no fork, no timeout) under gdb:"
+    echo "      CK_FORK=no gdb -ex run --args $B/labs/$crash_dir/lab${cl}_test --step $crash_id"
+    echo "      then type bt at the crash to see where it happened (make DEBUG=1 check builds it unoptimised)"
   fi
   exit 1
 fi
-[ $failed_core -eq 0 ] || exit 1
-if [ -n "$LAB" ]; then echo "All steps pass. Look at your figures: make plots. Then the next lab."; else echo "Every step of every lab passes. Well done."; fi
+[ $broken -eq 0 ] || exit 1
+[ $total -eq 0 ] && { echo "No lab has a test suite yet."; exit 0; }
+if [ -n "$STEP" ]; then
+  echo "lab$NN.$S passes. The whole lab: make check LAB=$NN"
+elif [ -n "$LAB" ]; then
+  echo "Every step of lab $NN passes. Look at your figures: make lab$NN, then make plots."
+else
+  echo "Every step of every lab passes. Well done. Figures: make plots; the site: make docs."
+fi
 exit 0

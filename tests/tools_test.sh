@@ -1,0 +1,584 @@
+#!/usr/bin/env bash
+# tests/tools_test.sh: tests of the learner's commands: the checklist of
+# `make check` (tools/check.sh + tests/harness.c) and the progress commands
+# (tools/progress.sh: status, next, hint, reset, solution), plus tools/plots.sh.
+#
+# What it is: black-box tests that assert exact output and exit codes. They run
+# in a scratch copy, never in the real tree: a temporary folder gets copies of
+# tools/, tests/harness.*, common/kit.*, and a stand-in lab 98 (five steps whose
+# learner code is made to pass, fail, crash, hang, or stay a TODO); a second
+# scratch folder gets a copy of the real labs/ and solutions/ for reset and
+# solution. The real labs/ is checksummed before and after: no test may touch it.
+# What it is not: a test of the labs themselves (tests/labNN_test.c do that).
+# Prints one line per assertion and `N passed, M failed`; exits 1 on any failure.
+# Needs: a C compiler, Check (pkg-config check), gnuplot for the plots tests.
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 2
+repo=$PWD
+CC=${CC:-gcc}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export NO_COLOR=   # colour is decided by the tty test below, not by the caller
+unset LAB STEP FROM GNUTERM B CK_FORK CK_TIMEOUT_MULTIPLIER CK_RUN_CASE CK_RUN_SUITE 2>/dev/null
+
+pass=0; fail=0
+ok()  { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+# expect_eq NAME GOT WANT: exact text, with a diff when it differs.
+expect_eq() {
+  if [ "$2" == "$3" ]; then ok "$1"; else
+    bad "$1"; diff -u <(printf '%s\n' "$3") <(printf '%s\n' "$2") | sed -e '1,2d' -e 's/^/       /'
+  fi
+}
+expect_rc() { if [ "$2" -eq "$3" ]; then ok "$1"; else bad "$1 (exit $2, expected $3)"; fi; }
+expect_has() { if grep -q -F -- "$3" <<<"$2"; then ok "$1"; else bad "$1: no '$3' in:"; sed 's/^/       /' <<<"$2" | head -n 20; fi; }
+expect_lacks() { if ! grep -q -F -- "$3" <<<"$2"; then ok "$1"; else bad "$1: '$3' should not be in the output"; fi; }
+# Timings vary: (0.01s) becomes (T).
+untime() { sed -E 's/\([0-9]+\.[0-9]{2}s\)/(T)/g'; }
+
+labs_sum() { (cd "$repo" && find labs -type f -print0 | sort -z | xargs -0 sha256sum 2>/dev/null | sha256sum); }
+before=$(labs_sum)
+
+# ---- the scratch kit with the stand-in lab 98 -------------------------------------------
+R=$tmp/kit
+mkdir -p "$R/tools" "$R/tests" "$R/common" "$R/solutions/98_fake" "$R/labs/98_fake" "$R/plots"
+cp tools/*.sh "$R/tools/"
+cp tests/harness.c tests/harness.h "$R/tests/"
+cp common/kit.c common/kit.h "$R/common/"
+
+cat > "$R/solutions/98_fake/fake.h" <<'EOF'
+/* fake.h: lab 98, a stand-in lab for tests/tools_test.sh. One function per step. */
+#ifndef FAKE_H
+#define FAKE_H
+int fake_add(int a, int b);
+int fake_mul(int a, int b);
+int fake_read(const int *p);
+int fake_loop(int n);
+int fake_neg(int a);
+#endif
+EOF
+cat > "$R/solutions/98_fake/fake.c" <<'EOF'
+/* fake.c: lab 98, the learner's functions (a stand-in lab for the tool tests). */
+#include "fake.h"
+#include "kit.h"
+
+/* lab98.1: add */
+int fake_add(int a, int b)
+{
+#if !SKELETON /* lab98.1 */
+    return a + b;
+#else
+    // TODO(lab98.1): return the sum of a and b,
+    // as plain ints.
+    (void)a; (void)b;
+    KIT_TODO("lab98.1", "the sum");
+#endif
+}
+
+/* lab98.2: multiply */
+int fake_mul(int a, int b)
+{
+#if !SKELETON /* lab98.2 */
+    return a * b;
+#else
+    // TODO(lab98.2): return the product of a and b.
+    (void)a; (void)b;
+    KIT_TODO("lab98.2", "the product");
+#endif
+}
+
+/* lab98.3: read */
+int fake_read(const int *p)
+{
+#if !SKELETON /* lab98.3 */
+    return p ? *p : 0;
+#else
+    // TODO(lab98.3): return *p, or 0 when p is NULL.
+    (void)p;
+    KIT_TODO("lab98.3", "the read");
+#endif
+}
+
+/* lab98.4: loop */
+int fake_loop(int n)
+{
+#if !SKELETON /* lab98.4 */
+    int s = 0;
+    for (int i = 0; i < n; i++) s += i;
+    return s;
+#else
+    // TODO(lab98.4): return 0 + 1 + ... + (n - 1).
+    (void)n;
+    KIT_TODO("lab98.4", "the loop");
+#endif
+}
+
+/* lab98.5: negate */
+int fake_neg(int a)
+{
+#if !SKELETON /* lab98.5 */
+    return -a;
+#else
+    // TODO(lab98.5): return minus a.
+    (void)a;
+    KIT_TODO("lab98.5", "the negation");
+#endif
+}
+EOF
+cat > "$R/solutions/98_fake/main.c" <<'EOF'
+/* main.c: lab 98's driver (a stand-in for the tool tests). */
+#include <stdio.h>
+#include "fake.h"
+int main(void) { printf("%d\n", fake_add(1, 2)); return 0; }
+EOF
+cat > "$R/tests/lab98_test.c" <<'EOF'
+/* lab98_test.c: the stand-in lab's suite for tests/tools_test.sh. */
+#include "harness.h"
+#include "fake.h"
+START_TEST(t_add) { EXPECT_INT_EQ(fake_add(2, 3), 5, "fake_add(2, 3)"); } END_TEST
+START_TEST(t_mul) { EXPECT_INT_EQ(fake_mul(2, 3), 6, "fake_mul(2, 3)"); } END_TEST
+START_TEST(t_read)
+{
+    int x = 7;
+    EXPECT_INT_EQ(fake_read(&x), 7, "fake_read(&x)");
+    EXPECT_INT_EQ(fake_read(NULL), 0, "fake_read(NULL)");
+}
+END_TEST
+START_TEST(t_loop) { EXPECT_INT_EQ(fake_loop(5), 10, "fake_loop(5)"); } END_TEST
+START_TEST(t_neg) { harness_note("fake_neg(4) is %d", fake_neg(4)); EXPECT_INT_EQ(fake_neg(4), -4, "fake_neg(4)"); } END_TEST
+int main(int argc, char **argv)
+{
+    const HarnessStep steps[] = {
+        {"lab98.1", "add two numbers", t_add, 5},
+        {"lab98.2", "multiply two numbers", t_mul, 5},
+        {"lab98.3", "read through a pointer", t_read, 5},
+        {"lab98.4", "sum in a loop", t_loop, 1},
+        {"lab98.5", "negate", t_neg, 5},
+    };
+    return harness_main(argc, argv, "lab98", steps, sizeof steps / sizeof steps[0]);
+}
+EOF
+# The learner's attempt: 1 right, 2 wrong, 3 crashes on NULL, 4 never ends, 5 untouched.
+cat > "$tmp/attempt.c" <<'EOF'
+/* fake.c: lab 98, the learner's functions (a stand-in lab for the tool tests). */
+#include "fake.h"
+#include <stdio.h>
+#include "kit.h"
+
+/* lab98.1: add */
+int fake_add(int a, int b)
+{
+    return a + b;
+}
+
+/* lab98.2: multiply */
+int fake_mul(int a, int b)
+{
+    return a + b;
+}
+
+/* lab98.3: read */
+int fake_read(const int *p)
+{
+    printf("reading %s\n", p ? "a number" : "NULL");
+    return *(volatile const int *)p;
+}
+
+/* lab98.4: loop */
+int fake_loop(int n)
+{
+    volatile int s = 0;
+    for (int i = 0; i < n; i += 0) s += i;
+    return s;
+}
+
+/* lab98.5: negate */
+int fake_neg(int a)
+{
+    // TODO(lab98.5): return minus a.
+    (void)a;
+    KIT_TODO("lab98.5", "the negation");
+}
+EOF
+cat > "$R/labs/98_fake/README.md" <<'EOF'
+# Lab 98: a stand-in lab
+
+Some words.
+
+## lab98.1: add
+
+Add them.
+
+## lab98.2 multiply {#mul}
+
+Multiply them.
+EOF
+cat > "$R/labs/98_fake/HINTS.md" <<'EOF'
+# Hints for lab 98
+
+## lab98.1
+
+A nudge: what does `+` do?
+
+---
+
+More concrete: one `return` line,
+with a plus in it.
+
+---
+
+Almost there: add a and b.
+
+## lab98.2
+
+Only one tier here.
+EOF
+
+(cd "$R" && bash tools/skeleton.sh > /dev/null) || bad "tools/skeleton.sh makes the scratch lab"
+# build: compile the stand-in lab's suite against labs/98_fake, as the Makefile would.
+build() {
+  mkdir -p "$R/build/bin/labs/98_fake"
+  (cd "$R" && $CC -std=c11 -Wall -Wextra -Werror -O0 -g -Icommon -Itests -Ilabs/98_fake $(pkg-config --cflags check) \
+      tests/lab98_test.c labs/98_fake/fake.c tests/harness.c common/kit.c $(pkg-config --libs check) -lm \
+      -o build/bin/labs/98_fake/lab98_test) || { bad "the stand-in lab compiles"; return 1; }
+}
+run() { (cd "$R" && env "$@") 2>&1; }   # run VAR=value... command: in the scratch kit, stdout+stderr
+
+echo "== make check on a fresh skeleton"
+build
+got=$(run LAB=98 bash tools/check.sh); rc=$?
+expect_rc "check: a fresh skeleton fails" $rc 1
+expect_eq "check: a fresh skeleton's checklist and next: line" "$(untime <<<"$got")" "
+lab 98: Lab 98: a stand-in lab   (labs/98_fake/)
+  lab98.1  add two numbers ............................... TODO (not written yet)
+  lab98.2  multiply two numbers .......................... TODO (not written yet)
+  lab98.3  read through a pointer ........................ TODO (not written yet)
+  lab98.4  sum in a loop ................................. TODO (not written yet)
+  lab98.5  negate ........................................ TODO (not written yet)
+
+Score: 0/5
+next: lab98.1  add two numbers  at labs/98_fake/fake.c:8
+      TODO(lab98.1): return the sum of a and b, as plain ints.
+      read:   labs/98_fake/README.md:5  (lab98.1: add)
+      stuck?  make hint LAB=98 STEP=1
+      rerun:  make check LAB=98 STEP=1"
+expect_eq "check: the TODO's line really is line 8" "$(sed -n 8p "$R/labs/98_fake/fake.c")" "    // TODO(lab98.1): return the sum of a and b,"
+
+echo "== make check on an attempt: OK, FAIL, CRASH, TIMEOUT, TODO"
+cp "$tmp/attempt.c" "$R/labs/98_fake/fake.c"
+build
+got=$(run LAB=98 bash tools/check.sh); rc=$?
+expect_rc "check: exits 1 while anything fails" $rc 1
+expect_eq "check: one line per step, reasons under them, score, next:, debug help" "$(untime <<<"$got")" "
+lab 98: Lab 98: a stand-in lab   (labs/98_fake/)
+  lab98.1  add two numbers ............................... OK (T)
+  lab98.2  multiply two numbers .......................... FAIL
+           fake_mul(2, 3): got 5, expected 6   [tests/lab98_test.c:5]
+  lab98.3  read through a pointer ........................ CRASH (SIGSEGV)
+           the step crashed (SIGSEGV): a bad index, a NULL pointer, or memory used after it was freed?
+           reading a number
+           reading NULL
+  lab98.4  sum in a loop ................................. TIMEOUT
+           did not finish within 1s: an endless loop, or far too much work?
+  lab98.5  negate ........................................ TODO (not written yet)
+
+Score: 1/5
+next: lab98.2  multiply two numbers  at labs/98_fake/fake.c:12
+      FAIL: fake_mul(2, 3): got 5, expected 6
+      read:   labs/98_fake/README.md:9  (lab98.2 multiply)
+      stuck?  make hint LAB=98 STEP=2
+      rerun:  make check LAB=98 STEP=2
+lab98.3 crashed or hung. Debug it in one process (no fork, no timeout) under gdb:
+      CK_FORK=no gdb -ex run --args build/bin/labs/98_fake/lab98_test --step lab98.3
+      then type bt at the crash to see where it happened (make DEBUG=1 check builds it unoptimised)"
+expect_lacks "check: no colour when stdout is not a terminal" "$got" $'\033['
+tsv=$(cut -f1,2,4,5 "$R/build/check/lab98.tsv")
+expect_eq "check: build/check/lab98.tsv, one record per step" "$tsv" "lab98.1	OK	add two numbers	
+lab98.2	FAIL	multiply two numbers	fake_mul(2, 3): got 5, expected 6
+lab98.3	CRASH	read through a pointer	SIGSEGV: Received signal 11 (Segmentation fault)
+lab98.4	TIMEOUT	sum in a loop	Test timeout expired
+lab98.5	TODO	negate	TODO(lab98.5) is not done yet: the negation. Open labs/98_fake/fake.c:38, write it, then run: make check"
+tap=$(grep -E '^(TAP|1\.\.|ok|not ok)' "$R/build/check/lab98.tap")
+expect_eq "check: build/check/lab98.tap is TAP 13, once (no duplicate from the forked steps)" "$tap" "TAP version 13
+1..5
+ok 1 - lab98.1 add two numbers
+not ok 2 - lab98.2 multiply two numbers
+not ok 3 - lab98.3 read through a pointer
+not ok 4 - lab98.4 sum in a loop
+not ok 5 - lab98.5 negate"
+expect_has "check: TAP carries the reason" "$(cat "$R/build/check/lab98.tap")" '  message: "fake_mul(2, 3): got 5, expected 6"'
+
+echo "== narrowing: STEP, bad LAB, bad STEP"
+got=$(run LAB=98 STEP=2 bash tools/check.sh); rc=$?
+expect_rc "check STEP=2: fails" $rc 1
+expect_eq "check STEP=2: only that step" "$(untime <<<"$got" | sed -n 2,6p)" "lab 98: Lab 98: a stand-in lab   (labs/98_fake/)
+  lab98.2  multiply two numbers .......................... FAIL
+           fake_mul(2, 3): got 5, expected 6   [tests/lab98_test.c:5]
+
+Score: 0/1"
+expect_eq "check STEP=2: writes lab98-step.tsv, keeps the whole-lab lab98.tsv" "$(wc -l < "$R/build/check/lab98-step.tsv") $(wc -l < "$R/build/check/lab98.tsv")" "1 5"
+got=$(run LAB=98 STEP=1 bash tools/check.sh); rc=$?
+expect_rc "check STEP=1: a passing step exits 0" $rc 0
+expect_eq "check STEP=1: says how to run the whole lab" "$(tail -n 1 <<<"$got")" "lab98.1 passes. The whole lab: make check LAB=98"
+got=$(run LAB=lab98 STEP=lab98.1 bash tools/check.sh); rc=$?
+expect_rc "check LAB=lab98 STEP=lab98.1: the long forms work" $rc 0
+got=$(run LAB=7 bash tools/check.sh); rc=$?
+expect_rc "check LAB=7: no such lab exits 2" $rc 2
+expect_eq "check LAB=7: one line with an example" "$got" "make check: there is no lab '7'. e.g. make check LAB=01   (the labs: 98_fake)"
+got=$(run STEP=2 bash tools/check.sh); rc=$?
+expect_rc "check STEP without LAB exits 2" $rc 2
+expect_eq "check STEP without LAB: one line" "$got" "make check: STEP=2 needs a lab too, e.g. make check LAB=01 STEP=2"
+got=$(run LAB=98 STEP=9 bash tools/check.sh); rc=$?
+expect_has "check STEP=9: the suite names the steps" "$got" "lab98: no step lab98.9. HINT: the steps are lab98.1 lab98.2 lab98.3 lab98.4 lab98.5"
+
+echo "== colour on a terminal only"
+got=$(cd "$R" && LAB=98 STEP=1 script -qec "bash tools/check.sh" /dev/null 2>&1)
+expect_has "check on a tty: OK in green" "$got" $'\033[32mOK\033[0m'
+got=$(cd "$R" && NO_COLOR=1 LAB=98 STEP=1 script -qec "bash tools/check.sh" /dev/null 2>&1)
+expect_lacks "check on a tty with NO_COLOR=1: plain" "$got" $'\033['
+
+echo "== the harness on its own"
+got=$(cd "$R" && build/bin/labs/98_fake/lab98_test --list)
+expect_eq "harness --list: id and title" "$got" "lab98.1	add two numbers
+lab98.2	multiply two numbers
+lab98.3	read through a pointer
+lab98.4	sum in a loop
+lab98.5	negate"
+got=$(cd "$R" && build/bin/labs/98_fake/lab98_test --src labs/98_fake --step 3 2>&1 | untime); rc=$?
+expect_eq "harness --step 3: line, reason, score, next:, debug help" "$got" "  lab98.3  read through a pointer ........................ CRASH (SIGSEGV)
+           the step crashed (SIGSEGV): a bad index, a NULL pointer, or memory used after it was freed?
+           reading a number
+           reading NULL
+Score: 0/1
+next: lab98.3  read through a pointer
+      Received signal 11 (Segmentation fault)
+      rerun just this step: make check LAB=98 STEP=3
+      a crash or hang: debug it in one process: CK_FORK=no gdb --args build/bin/labs/98_fake/lab98_test --step lab98.3"
+got=$(cd "$R" && build/bin/labs/98_fake/lab98_test --bogus 2>&1); rc=$?
+expect_rc "harness: an unknown flag exits 2" $rc 2
+
+echo "== make status and make next"
+got=$(run bash tools/progress.sh status); rc=$?
+expect_rc "status: exits 0" $rc 0
+expect_eq "status: the table" "$got" "lab  title                                done   next      state   what
+98   a stand-in lab                       1/5    lab98.2   FAIL    multiply two numbers
+
+Total: 1/5 steps
+next: lab98.2   (make next says where; make check LAB=98 shows why)"
+got=$(run bash tools/progress.sh next); rc=$?
+expect_rc "next: exits 0" $rc 0
+expect_eq "next: the step, where, why, what to read" "$got" "next: lab98.2  multiply two numbers   (lab 98: 1/5 steps done)
+  labs/98_fake/fake.c:12
+    last check: FAIL: fake_mul(2, 3): got 5, expected 6
+  read:   labs/98_fake/README.md:9  (lab98.2 multiply)
+  check:  make check LAB=98 STEP=2
+  stuck?  make hint LAB=98 STEP=2"
+# status reruns the suite when the results are older than the learner's files
+sleep 1
+(cd "$R" && bash tools/skeleton.sh --to "$tmp/sk" > /dev/null && cp "$tmp/sk/98_fake/fake.c" labs/98_fake/fake.c)
+build
+got=$(run bash tools/progress.sh status | sed -n 2p)
+expect_eq "status: fresh results after the files changed" "$got" "98   a stand-in lab                       0/5    lab98.1   TODO    add two numbers"
+got=$(run bash tools/progress.sh next)
+expect_eq "next: a TODO step shows its TODO text" "$got" "next: lab98.1  add two numbers   (lab 98: 0/5 steps done)
+  labs/98_fake/fake.c:8
+    TODO(lab98.1): return the sum of a and b, as plain ints.
+  read:   labs/98_fake/README.md:5  (lab98.1: add)
+  check:  make check LAB=98 STEP=1
+  stuck?  make hint LAB=98 STEP=1"
+
+echo "== make hint"
+got=$(run LAB=98 STEP=1 bash tools/progress.sh hint); rc=$?
+expect_rc "hint 1: exits 0" $rc 0
+expect_eq "hint 1: the nudge, and how many remain" "$got" "lab98.1: hint 1 of 3
+
+  A nudge: what does \`+\` do?
+
+2 more hints for this step: run make hint LAB=98 STEP=1 again."
+expect_eq "hint: the tier reached is kept in build/hints/lab98.1" "$(cat "$R/build/hints/lab98.1")" "1"
+got=$(run LAB=98 STEP=1 bash tools/progress.sh hint)
+expect_eq "hint 2: asking again gives the next tier" "$got" "lab98.1: hint 2 of 3
+
+  More concrete: one \`return\` line,
+  with a plus in it.
+
+1 more hint for this step: run make hint LAB=98 STEP=1 again."
+got=$(run LAB=98 STEP=1 bash tools/progress.sh hint)
+expect_eq "hint 3: the last tier says so, and what else to do" "$got" "lab98.1: hint 3 of 3
+
+  Almost there: add a and b.
+
+That was the last hint for lab98.1.
+Still stuck? Reread labs/98_fake/README.md:5 (lab98.1: add), or compare with the solution: make solution LAB=98
+(to start these hints over: rm build/hints/lab98.1)"
+got=$(run LAB=98 STEP=1 bash tools/progress.sh hint)
+expect_eq "hint 4: the last tier again, never more" "$(head -n 3 <<<"$got")" "lab98.1: hint 3 of 3 (the last one, again)
+
+  Almost there: add a and b."
+expect_lacks "hint: never shows the solution's code" "$got" "return a + b"
+got=$(run LAB=98 STEP=2 bash tools/progress.sh hint)
+expect_has "hint: another step has its own count" "$got" "lab98.2: hint 1 of 1"
+got=$(run LAB=98 STEP=lab98.2 bash tools/progress.sh hint)
+expect_has "hint STEP=lab98.2: the long form works" "$got" "lab98.2: hint 1 of 1 (the last one, again)"
+got=$(run LAB=98 STEP=4 bash tools/progress.sh hint); rc=$?
+expect_rc "hint for a step without hints exits 2" $rc 2
+expect_eq "hint for a step without hints: says which have them" "$got" "make hint: labs/98_fake/HINTS.md has no hints for lab98.4. Steps with hints: lab98.1 lab98.2."
+got=$(run bash tools/progress.sh hint); rc=$?
+expect_rc "hint without LAB exits 2" $rc 2
+expect_eq "hint without LAB: a one-line error with an example" "$got" "make hint: which lab? e.g. make hint LAB=03 STEP=2   (the labs: 98_fake)"
+got=$(run LAB=98 bash tools/progress.sh hint)
+expect_has "hint without STEP: the lab's first unfinished step" "$got" "(lab 98's first unfinished step is lab98.1; another one: make hint LAB=98 STEP=N)"
+
+echo "== make solution"
+cp "$tmp/attempt.c" "$R/labs/98_fake/fake.c"
+got=$(run LAB=98 bash tools/progress.sh solution); rc=$?
+expect_rc "solution: exits 0" $rc 0
+expect_eq "solution: a warning, then the diff of the learner's code against the solution (markers and stubs resolved)" "$(head -n 23 <<<"$got")" "A look at the solution of lab 98. That is fine when you are really stuck,
+but you learn the most by finding it yourself: make hint LAB=98 STEP=N first?
+Below: diff -u of your files (-) against the solution's (+).
+
+--- labs/98_fake/fake.c (yours)
++++ solutions/98_fake/fake.c (solution)
+@@ -1,6 +1,5 @@
+ /* fake.c: lab 98, the learner's functions (a stand-in lab for the tool tests). */
+ #include \"fake.h\"
+-#include <stdio.h>
+ #include \"kit.h\"
+ 
+ /* lab98.1: add */
+@@ -12,28 +11,25 @@
+ /* lab98.2: multiply */
+ int fake_mul(int a, int b)
+ {
+-    return a + b;
++    return a * b;
+ }
+ 
+ /* lab98.3: read */
+ int fake_read(const int *p)"
+expect_lacks "solution: no skeleton markers in the solution's side" "$got" "#if !SKELETON"
+got=$(run bash tools/progress.sh solution); rc=$?
+expect_rc "solution without LAB exits 2" $rc 2
+expect_eq "solution without LAB: one line" "$got" "make solution: which lab? e.g. make solution LAB=03   (the labs: 98_fake)"
+
+echo "== make reset"
+got=$(run LAB=98 bash tools/progress.sh reset); rc=$?
+expect_rc "reset: exits 0" $rc 0
+backup=$(cd "$R" && ls -d build/backup/*/98_fake)
+expect_eq "reset: says what it saved where, and how to get it back" "$got" "Saved your files of lab 98 in $backup/: fake.c main.c fake.h
+Restored labs/98_fake/ from the skeleton: fake.c main.c fake.h (README.md and HINTS.md untouched).
+To get your version back:  cp $backup/* labs/98_fake/
+(make clean deletes build/, backups included: copy $backup elsewhere to keep it for good.)"
+if [[ $backup =~ ^build/backup/[0-9]{8}-[0-9]{6}/98_fake$ ]]; then ok "reset: the backup folder is build/backup/<timestamp>/98_fake"; else bad "reset: backup folder $backup"; fi
+if cmp -s "$R/$backup/fake.c" "$tmp/attempt.c"; then ok "reset: the backup holds the learner's file"; else bad "reset: the backup differs from the learner's file"; fi
+if cmp -s "$R/labs/98_fake/fake.c" "$tmp/sk/98_fake/fake.c"; then ok "reset: labs/98_fake/fake.c is the skeleton again"; else bad "reset: fake.c is not the skeleton"; fi
+expect_has "reset: README.md untouched" "$(cat "$R/labs/98_fake/README.md")" "# Lab 98: a stand-in lab"
+got=$(run LAB=98 bash tools/progress.sh reset)
+expect_eq "reset twice: nothing to do, nothing saved" "$got" "labs/98_fake/ is already the skeleton: nothing to reset, nothing saved."
+expect_eq "reset twice: still one backup" "$(cd "$R" && ls -d build/backup/*/98_fake | wc -l)" "1"
+got=$(run LAB=42 bash tools/progress.sh reset); rc=$?
+expect_rc "reset LAB=42 exits 2" $rc 2
+expect_eq "reset LAB=42: one line" "$got" "make reset: there is no lab '42'. e.g. make reset LAB=03   (the labs: 98_fake)"
+(cd "$R" && cp "$backup"/* labs/98_fake/)
+if cmp -s "$R/labs/98_fake/fake.c" "$tmp/attempt.c"; then ok "reset: the printed command brings the learner's version back"; else bad "reset: restoring from the backup"; fi
+
+echo "== all steps pass"
+cp "$R/solutions/98_fake/fake.c" "$R/labs/98_fake/fake.c"
+build
+got=$(run LAB=98 bash tools/check.sh); rc=$?
+expect_rc "check: exits 0 when every step passes" $rc 0
+expect_eq "check: the score and the last word" "$(tail -n 9 <<<"$got" | untime)" "  lab98.1  add two numbers ............................... OK (T)
+  lab98.2  multiply two numbers .......................... OK (T)
+  lab98.3  read through a pointer ........................ OK (T)
+  lab98.4  sum in a loop ................................. OK (T)
+  lab98.5  negate ........................................ OK (T)
+           fake_neg(4) is -4
+
+Score: 5/5
+Every step of lab 98 passes. Look at your figures: make lab98, then make plots."
+got=$(run bash tools/progress.sh next)
+expect_eq "next: nothing left" "$got" "Nothing left to do: every step with a test passes. Figures: make plots; the site: make docs."
+
+echo "== make plots"
+if command -v gnuplot > /dev/null; then
+  cat > "$R/plots/lab98_loss.gp" <<'EOF'
+# figure: training loss of the stand-in lab
+# data: loss.tsv
+# made-by: make lab98-solution ARGS="--steps 10"
+set title "loss falls, then flattens"
+set xlabel "step"
+set ylabel "loss"
+plot dir.'/loss.tsv' using 1:2 with lines title 'loss'
+EOF
+  cat > "$R/plots/lab98_other.gp" <<'EOF'
+# figure: a figure without data
+# data: other.tsv
+# made-by: make lab98-solution ARGS="other"
+plot dir.'/other.tsv' using 1:2 with lines
+EOF
+  mkdir -p "$R/build/out/lab98-solution" "$R/build/out/lab98"
+  printf '# step loss lr\n0\t3.3\t0.1\n1\t2.9\t0.1\n2\t2.7\t0.1\n' > "$R/build/out/lab98-solution/loss.tsv"
+  printf '# step loss lr\n0\t3.1\t0.1\n1\t2.8\t0.1\n2\t2.6\t0.1\n' > "$R/build/out/lab98/loss.tsv"
+  rm -f "$R/build/check/lab98.tsv"
+  got=$(run bash tools/plots.sh); rc=$?
+  expect_rc "plots: a skipped figure is not a failure" $rc 0
+  expect_eq "plots: solution's data while the lab does not pass; the skipped figure names its command" "$got" "lab 98: the solution's data (build/out/lab98-solution): your lab 98 does not pass make check LAB=98 yet
+  made build/plots/lab98_loss.png and .svg: training loss of the stand-in lab (data: solution, lab 98)
+  skip lab98_other (a figure without data): no build/out/lab98-solution/other.tsv. Make it with: make lab98-solution ARGS=\"other\"
+
+make plots: 1 figure in build/plots/ (PNG and SVG), 0 from your runs and 1 from the solutions'; 1 skipped (data missing), 0 failed.
+  the skipped ones: run the command named above, then make plots again.
+  next: look at them (any image viewer, or make docs: they are in each lab's page)."
+  if [ "$(head -c 8 "$R/build/plots/lab98_loss.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; then ok "plots: the PNG is a PNG"; else bad "plots: lab98_loss.png is not a PNG"; fi
+  expect_has "plots: the SVG is an SVG" "$(head -c 400 "$R/build/plots/lab98_loss.svg")" "<svg"
+  expect_has "plots: the figure says whose data" "$(cat "$R/build/plots/lab98_loss.svg")" "data: solution, lab 98"
+  expect_eq "plots: sources.tsv" "$(cat "$R/build/plots/sources.tsv")" "lab98_loss	solution	build/out/lab98-solution	training loss of the stand-in lab"
+  run LAB=98 bash tools/check.sh > /dev/null
+  got=$(run bash tools/plots.sh | head -n 2)
+  expect_eq "plots: the learner's data once the lab passes" "$got" "lab 98: your data (build/out/lab98)
+  made build/plots/lab98_loss.png and .svg: training loss of the stand-in lab (data: your lab 98)"
+  got=$(run FROM=solutions bash tools/plots.sh | head -n 1)
+  expect_eq "plots FROM=solutions: the solution's data" "$got" "  made build/plots/lab98_loss.png and .svg: training loss of the stand-in lab (data: solution, lab 98)"
+  got=$(run GNUTERM=dumb bash tools/plots.sh); rc=$?
+  expect_rc "plots GNUTERM=dumb: exits 0" $rc 0
+  expect_has "plots GNUTERM=dumb: draws in the terminal" "$got" "loss falls, then flattens"
+  expect_has "plots GNUTERM=dumb: the summary says so" "$got" "1 figure drawn in the terminal"
+  got=$(run FROM=mine bash tools/plots.sh); rc=$?
+  expect_rc "plots FROM=mine: exits 2" $rc 2
+  printf 'plot dir.'"'"'/loss.tsv'"'"' using 1:2 with lines title foo(\n' > "$R/plots/lab98_broken.gp"
+  got=$(run FROM=solutions bash tools/plots.sh); rc=$?
+  expect_rc "plots: a broken script fails the run" $rc 1
+  expect_has "plots: a broken script is named" "$got" "fail lab98_broken: gnuplot stopped with an error (the script plots/lab98_broken.gp needs a fix):"
+  rm -f "$R/plots/lab98_broken.gp"
+else
+  echo "skip the plots tests: gnuplot is not installed"
+fi
+
+# ---- a scratch copy of the real labs: reset and solution on each ------------------------
+echo "== reset and solution on a scratch copy of the real labs"
+K=$tmp/real
+mkdir -p "$K"
+cp -r tools solutions labs "$K/"
+# the code in labs/ is generated (make skeletons); make sure the scratch copy has it
+(cd "$K" && bash tools/skeleton.sh > /dev/null) || bad "tools/skeleton.sh on the scratch copy of the real labs"
+for d in $(cd "$K" && ls -d solutions/[0-9][0-9]_*/ 2>/dev/null); do
+  d=$(basename "$d"); n=${d%%_*}
+  c=$(cd "$K/solutions/$d" && grep -l 'TODO(lab' *.c 2>/dev/null | head -n 1)
+  [ -n "$c" ] && [ -f "$K/labs/$d/$c" ] || continue
+  echo "/* my attempt at lab $n */" >> "$K/labs/$d/$c"
+  got=$(cd "$K" && LAB=$n bash tools/progress.sh solution)
+  expect_has "real lab $n: solution shows the learner's change" "$got" "-/* my attempt at lab $n */"
+  expect_lacks "real lab $n: solution shows no markers" "$got" "+#if !SKELETON"
+  got=$(cd "$K" && LAB=$n bash tools/progress.sh reset); rc=$?
+  expect_rc "real lab $n: reset exits 0" $rc 0
+  expect_has "real lab $n: reset says where it saved" "$got" "Saved your files of lab $n in build/backup/"
+  if (cd "$K" && bash tools/skeleton.sh --check > /dev/null 2>&1); then ok "real lab $n: after reset, labs/ is in sync with the skeleton"
+  else bad "real lab $n: after reset labs/ differs from the skeleton"; fi
+done
+
+after=$(labs_sum)
+expect_eq "the real labs/ was not modified" "$after" "$before"
+
+echo
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]

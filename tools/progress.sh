@@ -1,0 +1,282 @@
+#!/usr/bin/env bash
+# tools/progress.sh: the learner's progress commands, as the Makefile calls them.
+#
+#   progress.sh status     a table of all labs: steps done / total, and the next step
+#   progress.sh next       only the next step: its TODO text, file:line, the handout section to read
+#   progress.sh hint       LAB=03 STEP=2: the next tier of hints for a step (a nudge first;
+#                          asking again gives more; the tier reached is kept in build/hints/lab03.2)
+#   progress.sh reset      LAB=03: save labs/03_*/*.c *.h under build/backup/<time>/, then
+#                          restore them from the skeleton (tools/skeleton.sh)
+#   progress.sh solution   LAB=03: a gentle warning, then diff -u of your files against the solution
+#
+# Environment: B (build folder with the test binaries, from make), LAB, STEP, NO_COLOR.
+# status and next reuse build/check/labNN.tsv when it is newer than the test
+# binary and the lab's files (make check writes it), and otherwise run the lab's
+# suite quietly to refresh it. Exit status: 0 done, 1 a command that could not
+# do its job, 2 a missing or wrong LAB/STEP (a one-line error with an example).
+# Not here: the checklist itself (check.sh), building (make), hints' content
+# (labs/NN_name/HINTS.md: `## labNN.S` sections, tiers separated by `---` lines).
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 2
+. tools/learner_lib.sh
+B=${B:-build/bin}
+LAB=${LAB:-}
+STEP=${STEP:-}
+learner_colors
+mkdir -p build/check
+
+# lab_results DIR: make sure build/check/labNN.tsv is fresh (run the suite quietly
+# if not); print its path, or fail when the lab has no code or no test suite.
+lab_results() {
+  local d=$1 n=${1%%_*} t
+  t="$B/labs/$1/lab${n}_test"
+  ls "labs/$d"/*.c > /dev/null 2>&1 || return 1
+  [ -x "$t" ] || return 1
+  if ! results_fresh "$n" "$d" "$t"; then
+    "$t" --src "labs/$d" --results "build/check/lab$n.tsv" --tap "build/check/lab$n.tap" --no-summary > /dev/null 2>&1
+    [ -s "build/check/lab$n.tsv" ] || return 1
+  fi
+  echo "build/check/lab$n.tsv"
+}
+
+lab_title() { head -n 1 "labs/$1/README.md" 2>/dev/null | sed -e 's/^#*[[:space:]]*//'; }
+
+# ---- status -------------------------------------------------------------------
+cmd_status() {
+  local d n tsv done_n tot title id st what all_done=0 all_tot=0 next_id=
+  # clip TEXT WIDTH: TEXT, cut with "..." to fit WIDTH columns.
+  clip() { if [ ${#1} -gt "$2" ]; then printf '%s...' "${1:0:$(($2 - 3))}"; else printf '%s' "$1"; fi; }
+  printf '%s%-4s %-36s %-6s %-9s %-7s %s%s\n' "$bold" "lab" "title" "done" "next" "state" "what" "$off"
+  for d in $(all_labs); do
+    n=${d%%_*}
+    title=$(lab_title "$d"); title=${title#Lab $n: }; title=$(clip "${title:-$d}" 36)
+    if ! tsv=$(lab_results "$d"); then
+      if ls "labs/$d"/*.c > /dev/null 2>&1; then what="(no test suite yet)"; else what="(labs/$d has no code yet)"; fi
+      printf '%-4s %-36s %-6s %s\n' "$n" "$title" "-" "$what"
+      continue
+    fi
+    done_n=$(grep -c $'\tOK\t' "$tsv"); tot=$(wc -l < "$tsv")
+    all_done=$((all_done + done_n)); all_tot=$((all_tot + tot))
+    IFS=$'\t' read -r id st _ what _ < <(awk -F'\t' '$2 != "OK"' "$tsv" | head -n 1)
+    if [ -z "${id:-}" ]; then
+      printf '%-4s %-36s %s%-6s%s %s\n' "$n" "$title" "$green" "$done_n/$tot" "$off" "all done"
+    else
+      printf '%-4s %-36s %-6s %-9s %-7s %s\n' "$n" "$title" "$done_n/$tot" "$id" "$st" "$(clip "$what" 30)"
+      [ -z "$next_id" ] && next_id=$id
+    fi
+    id=
+  done
+  echo
+  echo "${bold}Total: $all_done/$all_tot steps${off}"
+  if [ -n "$next_id" ]; then
+    echo "next: $next_id   (make next says where; make check LAB=${next_id:3:2} shows why)"
+  elif [ $all_tot -gt 0 ]; then
+    echo "Every step with a test passes. Figures: make plots; the site: make docs."
+  fi
+  return 0
+}
+
+# ---- next ---------------------------------------------------------------------
+cmd_next() {
+  local d n tsv id title status msg lab step
+  for d in $(all_labs); do
+    n=${d%%_*}
+    tsv=$(lab_results "$d") || continue
+    IFS=$'\t' read -r id status _ title msg < <(awk -F'\t' '$2 != "OK"' "$tsv" | head -n 1)
+    [ -n "${id:-}" ] || continue
+    lab=$n; step=${id##*.}
+    echo "${bold}next: $id  $title${off}   (lab $n: $(grep -c $'\tOK\t' "$tsv")/$(wc -l < "$tsv") steps done)"
+    if find_todo "labs/$d" "$id"; then
+      echo "  $TODO_FILE:$TODO_LINE"
+      wrap_text "    " "TODO($id): $TODO_TEXT"
+    elif find_step_line "labs/$d" "$id"; then
+      echo "  $TODO_FILE:$TODO_LINE"
+    fi
+    case "$status" in
+      TODO) ;;
+      *) wrap_text "    " "last check: $status: $msg" ;;
+    esac
+    if find_section "labs/$d/README.md" "$id"; then
+      echo "  read:   labs/$d/README.md:$SEC_LINE  ($SEC_TITLE)"
+    else
+      [ -f "labs/$d/README.md" ] && echo "  read:   labs/$d/README.md"
+    fi
+    echo "  check:  make check LAB=$lab STEP=$step"
+    echo "  stuck?  make hint LAB=$lab STEP=$step"
+    return 0
+  done
+  if [ -z "$(all_labs)" ]; then echo "No labs yet."; return 0; fi
+  echo "Nothing left to do: every step with a test passes. Figures: make plots; the site: make docs."
+}
+
+# ---- hint ---------------------------------------------------------------------
+# hint_tiers FILE ID: print the hints of step ID, tiers separated by a NUL byte.
+hint_tiers() {
+  awk -v id="$2" '
+    function flush() { gsub(/^\n+|\n+$/, "", tier); if (tier != "") { printf "%s%c", tier, 0; } tier = "" }
+    /^##[ \t]/ {
+      if (inside) { flush(); inside = 0 }
+      line = $0; sub(/^##[ \t]+/, "", line)
+      if (line == id || index(line, id " ") == 1 || index(line, id ":") == 1 || index(line, id "\t") == 1) inside = 1
+      next
+    }
+    !inside { next }
+    /^[ \t]*---[ \t]*$/ { flush(); next }
+    { tier = tier $0 "\n" }
+    END { if (inside) flush() }' "$1"
+}
+
+cmd_hint() {
+  need_lab hint " STEP=2" || return 2
+  local hints="labs/$DIR/HINTS.md" s id tsv
+  if [ -z "$STEP" ]; then
+    # No STEP: the lab's first unfinished step, when make check has run.
+    tsv=build/check/lab$NN.tsv
+    id=$( [ -s "$tsv" ] && awk -F'\t' '$2 != "OK" { print $1; exit }' "$tsv")
+    if [ -z "$id" ]; then
+      echo "make hint: which step? e.g. make hint LAB=$NN STEP=2   (make next names the step you are on)" >&2
+      return 2
+    fi
+    s=${id##*.}
+    echo "(lab $NN's first unfinished step is $id; another one: make hint LAB=$NN STEP=N)"
+  elif ! s=$(norm_step "$STEP"); then
+    echo "make hint: STEP=$STEP is not a step number, e.g. make hint LAB=$NN STEP=2" >&2
+    return 2
+  fi
+  id=lab$NN.$s
+  if [ ! -f "$hints" ]; then
+    echo "Lab $NN has no hints yet ($hints is missing)."
+    find_section "labs/$DIR/README.md" "$id" && echo "Read the handout: labs/$DIR/README.md:$SEC_LINE  ($SEC_TITLE)"
+    return 1
+  fi
+  local tiers=()
+  while IFS= read -r -d '' t; do tiers+=("$t"); done < <(hint_tiers "$hints" "$id")
+  local n=${#tiers[@]}
+  if [ "$n" -eq 0 ]; then
+    local have
+    have=$(grep -oE '^##[[:space:]]+lab[0-9]+\.[0-9]+' "$hints" | sed -E 's/^##[[:space:]]+//' | tr '\n' ' ')
+    echo "make hint: $hints has no hints for $id.${have:+ Steps with hints: ${have% }.}" >&2
+    return 2
+  fi
+  local state=build/hints/$id seen=0
+  mkdir -p build/hints
+  [ -f "$state" ] && seen=$(tr -dc 0-9 < "$state")
+  seen=${seen:-0}
+  local show=$((seen + 1))
+  local again=0
+  if [ "$show" -gt "$n" ]; then show=$n; again=1; fi
+  echo "$show" > "$state"
+  if [ $again -eq 1 ]; then
+    echo "${bold}$id: hint $show of $n${off} (the last one, again)"
+  else
+    echo "${bold}$id: hint $show of $n${off}"
+  fi
+  echo
+  printf '%s\n' "${tiers[$((show - 1))]}" | sed -e 's/^/  /' -e 's/[[:space:]]*$//'
+  echo
+  local left=$((n - show))
+  if [ $left -gt 0 ]; then
+    echo "$left more hint$([ $left -gt 1 ] && echo s) for this step: run make hint LAB=$NN STEP=$s again."
+  else
+    echo "That was the last hint for $id."
+    if find_section "labs/$DIR/README.md" "$id"; then
+      echo "Still stuck? Reread labs/$DIR/README.md:$SEC_LINE ($SEC_TITLE), or compare with the solution: make solution LAB=$NN"
+    else
+      echo "Still stuck? Compare with the solution: make solution LAB=$NN"
+    fi
+    echo "(to start these hints over: rm $state)"
+  fi
+}
+
+# ---- reset --------------------------------------------------------------------
+cmd_reset() {
+  need_lab reset || return 2
+  tmp=$(mktemp -d)   # global: the EXIT trap runs after this function returns
+  trap 'rm -rf "$tmp"' EXIT
+  if ! bash tools/skeleton.sh --to "$tmp" > "$tmp/skeleton.log" 2>&1 || [ ! -d "$tmp/$DIR" ]; then
+    echo "make reset: could not make the skeleton of lab $NN:" >&2
+    cat "$tmp/skeleton.log" >&2
+    return 1
+  fi
+  local mine=() fresh=() f same=1
+  for f in "labs/$DIR"/*.c "labs/$DIR"/*.h; do [ -e "$f" ] && mine+=("$(basename "$f")"); done
+  for f in "$tmp/$DIR"/*.c "$tmp/$DIR"/*.h; do [ -e "$f" ] && fresh+=("$(basename "$f")"); done
+  for f in "${fresh[@]}"; do cmp -s "$tmp/$DIR/$f" "labs/$DIR/$f" || same=0; done
+  if [ $same -eq 1 ]; then
+    echo "labs/$DIR/ is already the skeleton: nothing to reset, nothing saved."
+    return 0
+  fi
+  local backup
+  if [ ${#mine[@]} -gt 0 ]; then
+    local stamp
+    stamp=$(date +%Y%m%d-%H%M%S)
+    backup=build/backup/$stamp/$DIR
+    local k=2
+    while [ -e "$backup" ]; do backup=build/backup/$stamp-$k/$DIR; k=$((k + 1)); done
+    mkdir -p "$backup"
+    for f in "${mine[@]}"; do cp -p "labs/$DIR/$f" "$backup/$f"; done
+  fi
+  mkdir -p "labs/$DIR"
+  for f in "${fresh[@]}"; do cp "$tmp/$DIR/$f" "labs/$DIR/$f"; done
+  if [ -n "${backup:-}" ]; then
+    echo "Saved your files of lab $NN in $backup/: ${mine[*]}"
+  fi
+  echo "Restored labs/$DIR/ from the skeleton: ${fresh[*]} (README.md and HINTS.md untouched)."
+  local extra=()
+  for f in "${mine[@]}"; do [ -e "$tmp/$DIR/$f" ] || extra+=("$f"); done
+  [ ${#extra[@]} -gt 0 ] && echo "Left as they were (not part of the skeleton): ${extra[*]}"
+  if [ -n "${backup:-}" ]; then
+    echo "To get your version back:  cp $backup/* labs/$DIR/"
+    echo "(make clean deletes build/, backups included: copy $backup elsewhere to keep it for good.)"
+  fi
+}
+
+# ---- solution -------------------------------------------------------------------
+# solution_view FILE: the solution as it reads with every marked region resolved
+# (the solution's part kept, the markers and the skeleton's stub dropped), so the
+# diff shows only what the learner's code and the solution do differently.
+solution_view() {
+  awk '
+    /^[ \t]*#if !SKELETON \/\* lab[0-9][0-9]\.[0-9]+ \*\/[ \t]*$/ { state = 1; next }
+    /^[ \t]*#else/ && state == 1 { state = 2; next }
+    /^[ \t]*#endif/ && state == 2 { state = 0; next }
+    state == 2 { next }
+    { print }' "$1"
+}
+
+cmd_solution() {
+  need_lab solution || return 2
+  echo "${yellow}A look at the solution of lab $NN.${off} That is fine when you are really stuck,"
+  echo "but you learn the most by finding it yourself: make hint LAB=$NN STEP=N first?"
+  echo "Below: diff -u of your files (-) against the solution's (+)."
+  echo
+  local f base any=0 color=()
+  [ -n "$bold" ] && color=(--color=always)
+  tmp=$(mktemp -d)   # global: the EXIT trap runs after this function returns
+  trap 'rm -rf "$tmp"' EXIT
+  for f in "solutions/$DIR"/*.c "solutions/$DIR"/*.h; do
+    [ -e "$f" ] || continue
+    base=$(basename "$f")
+    if [ ! -e "labs/$DIR/$base" ]; then
+      echo "labs/$DIR/$base is missing (make reset LAB=$NN brings it back)."
+      any=1
+      continue
+    fi
+    solution_view "$f" > "$tmp/$base"
+    if ! cmp -s "labs/$DIR/$base" "$tmp/$base"; then
+      diff -u "${color[@]}" --label "labs/$DIR/$base (yours)" --label "$f (solution)" "labs/$DIR/$base" "$tmp/$base"
+      any=1
+    fi
+  done
+  [ $any -eq 0 ] && echo "Your files of lab $NN are the same as the solution's."
+  return 0
+}
+
+case "${1:-}" in
+  status) cmd_status ;;
+  next) cmd_next ;;
+  hint) cmd_hint ;;
+  reset) cmd_reset ;;
+  solution) cmd_solution ;;
+  *) echo "usage: tools/progress.sh status|next|hint|reset|solution (with LAB=03 STEP=2 where they apply)" >&2; exit 2 ;;
+esac

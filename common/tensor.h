@@ -46,12 +46,13 @@
 #include "arena.h"
 #include "rng.h"
 
+/** The most dimensions a tensor has: [B, T, C] plus one. */
 #define TENSOR_MAX_DIMS 4
 
 /** A shape: ndim sizes, outermost first. Build one with SHAPE(27, 10). */
 typedef struct Shape {
-    int ndim;
-    int d[TENSOR_MAX_DIMS];
+    int ndim;                /**< how many sizes (1 to TENSOR_MAX_DIMS) */
+    int d[TENSOR_MAX_DIMS];  /**< the sizes, outermost first */
 } Shape;
 
 /** @cond INTERNAL */
@@ -66,7 +67,9 @@ int shape_numel(Shape s);
 /** @brief Writes `[32, 3, 10]` into @p buf (at least 48 bytes); returns @p buf. */
 const char *shape_str(Shape s, char *buf);
 
+/** A tensor (below). */
 typedef struct Tensor Tensor;
+/** The graph a tensor belongs to (below). */
 typedef struct Graph Graph;
 
 /** The backward of one op: reads out->grad, adds into its inputs' grads. */
@@ -97,6 +100,7 @@ struct Graph {
     Arena step;    /**< everything made during one step: reset by graph_step_reset */
     Tensor *tape;  /**< newest recorded op (a linked list through tape_prev) */
     int no_grad;   /**< > 0: ops record nothing and results need no grad */
+    bool backward_ran; /**< private: a backward has run over this tape (a second one first clears the intermediates' grads) */
 };
 
 /* ------------------------------------------------------------------------- */
@@ -167,17 +171,18 @@ Tensor *tensor_exp(Tensor *a);
 Tensor *tensor_log(Tensor *a);
 /** @brief tanh(a). */
 Tensor *tensor_tanh(Tensor *a);
-/** @brief Sum over dimension @p dim (keepdim keeps it with size 1). */
+/** @brief Sum over dimension @p dim (keepdim keeps it with size 1; -1 is the last dim).
+ * Reducing a 1-d tensor gives [1], never a 0-d tensor. Sums in float, in order. */
 Tensor *tensor_sum(Tensor *a, int dim, bool keepdim);
-/** @brief Sum of all elements: shape [1]. */
+/** @brief Sum of all elements: shape [1]. Accumulated in double, rounded once (long sums drift in float). */
 Tensor *tensor_sum_all(Tensor *a);
 /** @brief Mean over dimension @p dim. */
 Tensor *tensor_mean(Tensor *a, int dim, bool keepdim);
-/** @brief Mean of all elements: shape [1]. */
+/** @brief Mean of all elements: shape [1]. Accumulated in double, rounded once. */
 Tensor *tensor_mean_all(Tensor *a);
 /** @brief Max over dimension @p dim (values only; gradient to the first max). */
 Tensor *tensor_max(Tensor *a, int dim, bool keepdim);
-/** @brief Variance over @p dim; @p unbiased divides by n-1 (torch's default). */
+/** @brief Variance over @p dim; @p unbiased divides by n-1 (torch's default). Mean, then squared deviations, in double (as torch). */
 Tensor *tensor_var(Tensor *a, int dim, bool keepdim, bool unbiased);
 /** @brief Standard deviation over @p dim: sqrt(var). `x.std(0)` is tensor_std(x, 0, true?, true). */
 Tensor *tensor_std(Tensor *a, int dim, bool keepdim, bool unbiased);
@@ -190,7 +195,8 @@ Tensor *tensor_sqrt(Tensor *a);
 Tensor *tensor_embed(Tensor *table, const int *ix, Shape ishape);
 /** @brief `a[arange(B), y]`: a [B, V] -> [B]. @p y is borrowed until backward. */
 Tensor *tensor_pick(Tensor *a, const int *y);
-/** @brief The same data seen with another shape (same numel). No copy; shares grad. */
+/** @brief The same data seen with another shape (same numel). No copy; shares grad.
+ * One size may be -1 (inferred, as in torch): SHAPE(B, -1). A view is not on the tape. */
 Tensor *tensor_view(Tensor *a, Shape s);
 /** @brief Softmax over the last dimension (rows), max-subtracted. */
 Tensor *tensor_softmax(Tensor *a);
@@ -207,7 +213,12 @@ Tensor *tensor_cross_entropy(Tensor *logits, const int *y);
 /* ------------------------------------------------------------------------- */
 /** @name Backward and training */
 /** @{ */
-/** @brief Backpropagate from a one-element tensor: its grad += 1, then every recorded op, newest first. */
+/**
+ * @brief Backpropagate from a one-element tensor: its grad += 1, then every
+ * recorded op from @p loss back, newest first. Parameters accumulate over
+ * repeated calls (zero them with params_zero_grad()); the intermediates of the
+ * tape hold the gradient of the latest call (a second call clears them first).
+ */
 void tensor_backward(Tensor *loss);
 /** @brief Set t->grad to zero (no-op when t has none). */
 void tensor_zero_grad(Tensor *t);

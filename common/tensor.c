@@ -1,0 +1,1554 @@
+/*
+ * tensor.c: float32 tensors with reverse-mode autograd (the contract is tensor.h).
+ *
+ * What it is: every op of tensor.h, each forward followed directly by its
+ * backward, in the order the lectures meet them: making tensors, the two
+ * kernels with a readable twin (matmul, tanh), elementwise ops with
+ * broadcasting, unary ops, reductions, indexing (embed, pick, view), the
+ * softmax family and the fused cross-entropy, then backward and the training
+ * helpers.
+ * What it is not: a general array library (no strides, dtypes or devices), and
+ * not a place that calls malloc: every tensor, gradient and scratch buffer is
+ * bumped out of one of the graph's two arenas (arena.h).
+ *
+ * Conventions used by every op below:
+ *   - `out` is the op's result, `dout` its gradient (out->grad), `da` the
+ *     gradient of input a (a->grad, NULL when a needs none).
+ *   - backward adds into grad; zero it first (params_zero_grad). Each backward
+ *     quotes its forward line and names the local derivative.
+ *   - Sums over one dimension run in float, left to right, as a loop over the
+ *     data would (torch reduces a column of rows the same way). The
+ *     exceptions say why where they are: a whole-tensor sum or mean and the
+ *     cross-entropy's mean over the batch (double: long sums drift in float),
+ *     var/std (double, as torch), and the matmul kernel (float, the same order
+ *     as its readable twin).
+ */
+#include "tensor.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kit.h"
+
+/* GCC 12's -O2 vectorizes only loops whose trip count needs no scalar
+ * remainder ("very-cheap" cost model), which leaves every loop over a row of
+ * 27 or 200 floats scalar. The dynamic model is what -O3 uses; it changes no
+ * result (GCC never reorders a float sum without -ffast-math) only speed. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("tree-vectorize", "vect-cost-model=dynamic")
+#endif
+
+/* ========================================================================= */
+/* Shapes                                                                    */
+/* ========================================================================= */
+
+int shape_numel(Shape s)
+{
+    int n = 1;
+    for (int i = 0; i < s.ndim; i++) n *= s.d[i];
+    return n;
+}
+
+const char *shape_str(Shape s, char *buf)
+{
+    int n = snprintf(buf, 48, "[");
+    for (int i = 0; i < s.ndim && n > 0 && n < 48; i++)
+        n += snprintf(buf + n, (size_t)(48 - n), i ? ", %d" : "%d", s.d[i]);
+    if (n > 0 && n < 48) snprintf(buf + n, (size_t)(48 - n), "]");
+    return buf;
+}
+
+static bool shape_eq(Shape a, Shape b)
+{
+    if (a.ndim != b.ndim) return false;
+    for (int i = 0; i < a.ndim; i++)
+        if (a.d[i] != b.d[i]) return false;
+    return true;
+}
+
+/* 1 to 4 sizes, each at least 1, and a numel that fits an int. */
+static void check_shape(Shape s, const char *fn)
+{
+    char buf[48];
+    KIT_CHECK(s.ndim >= 1 && s.ndim <= TENSOR_MAX_DIMS,
+              "%s: a shape needs 1 to %d sizes, got %d. HINT: build shapes with SHAPE(27, 10)",
+              fn, TENSOR_MAX_DIMS, s.ndim);
+    long long n = 1;
+    for (int i = 0; i < s.ndim; i++) {
+        KIT_CHECK(s.d[i] >= 1, "%s: shape %s has a size below 1. HINT: every size must be positive",
+                  fn, shape_str(s, buf));
+        n *= s.d[i];
+        KIT_CHECK(n <= 0x7fffffff, "%s: shape %s has too many elements for an int. HINT: use a smaller batch",
+                  fn, shape_str(s, buf));
+    }
+}
+
+#define CHECK_TENSOR(t, fn) \
+    KIT_CHECK((t) != NULL, "%s: tensor " #t " is NULL. HINT: was it created before this call?", fn)
+
+/* ========================================================================= */
+/* Allocation: every tensor is bumped out of an arena, never malloc'ed       */
+/* ========================================================================= */
+
+/* A tensor of shape s in arena ar: struct and data in one bump (64-byte
+ * aligned data), grad zeroed when asked for. Arena memory comes zeroed. */
+static Tensor *alloc_tensor(Graph *g, Arena *ar, Shape s, const char *op, bool with_grad)
+{
+    check_shape(s, op);
+    size_t head = (sizeof(Tensor) + 63) & ~(size_t)63;   /* keep data 64-byte aligned */
+    int numel = shape_numel(s);
+    size_t bytes = (size_t)numel * sizeof(float);
+    unsigned char *mem = arena_alloc(ar, head + bytes);
+    Tensor *t = (Tensor *)mem;
+    t->data = (float *)(mem + head);
+    t->shape = s;
+    t->numel = numel;
+    t->graph = g;
+    t->op = op;
+    if (with_grad) {
+        t->grad = arena_alloc(ar, bytes);
+        t->requires_grad = true;
+    }
+    return t;
+}
+
+/* The result of an op. When an input needs a gradient and no_grad is off, the
+ * result needs one too: its grad is zeroed now (so every intermediate keeps its
+ * gradient after backward, like retain_grad), it remembers its backward and
+ * inputs, and goes on the tape. */
+static Tensor *op_result(Shape s, const char *op, BackwardFn backward, Tensor *a, Tensor *b)
+{
+    Graph *g = a->graph;
+    KIT_CHECK(!b || b->graph == g,
+              "%s: the two inputs belong to different graphs. HINT: make every tensor of a model from one Graph", op);
+    bool grad = g->no_grad <= 0 && (a->requires_grad || (b && b->requires_grad));
+    Tensor *out = alloc_tensor(g, &g->step, s, op, grad);
+    if (grad) {
+        out->backward = backward;
+        out->in[0] = a;
+        out->in[1] = b;
+        out->tape_prev = g->tape;
+        g->tape = out;
+    }
+    return out;
+}
+
+/* Scratch floats for one step (a transposed weight...), from the step arena. */
+static float *step_scratch(Graph *g, int n)
+{
+    return arena_alloc(&g->step, (size_t)n * sizeof(float));
+}
+
+/* ========================================================================= */
+/* Graph lifetime                                                            */
+/* ========================================================================= */
+
+void graph_init(Graph *g)
+{
+    memset(g, 0, sizeof *g);
+    arena_init(&g->params, "params", 0);
+    arena_init(&g->step, "step", 0);
+}
+
+void graph_free(Graph *g)
+{
+    if (!g) return;
+    arena_free(&g->params);
+    arena_free(&g->step);
+    g->tape = NULL;
+    g->backward_ran = false;
+}
+
+void graph_step_reset(Graph *g)
+{
+    arena_reset(&g->step);
+    g->tape = NULL;
+    g->backward_ran = false;
+}
+
+bool graph_set_no_grad(Graph *g, bool on)
+{
+    bool before = g->no_grad > 0;
+    g->no_grad = on ? 1 : 0;
+    return before;
+}
+
+/* ========================================================================= */
+/* Making tensors                                                            */
+/* ========================================================================= */
+
+Tensor *tensor_new(Graph *g, Shape s)
+{
+    KIT_CHECK(g != NULL, "tensor_new: graph is NULL. HINT: graph_init(&g) first");
+    return alloc_tensor(g, &g->step, s, "new", false);
+}
+
+Tensor *tensor_from(Graph *g, Shape s, const float *values)
+{
+    KIT_CHECK(g != NULL, "tensor_from: graph is NULL. HINT: graph_init(&g) first");
+    KIT_CHECK(values != NULL, "tensor_from: values is NULL. HINT: pass numel floats to copy");
+    Tensor *t = alloc_tensor(g, &g->step, s, "from", false);
+    memcpy(t->data, values, (size_t)t->numel * sizeof(float));
+    return t;
+}
+
+Tensor *tensor_param(Graph *g, Shape s)
+{
+    KIT_CHECK(g != NULL, "tensor_param: graph is NULL. HINT: graph_init(&g) first");
+    return alloc_tensor(g, &g->params, s, "param", true);
+}
+
+Tensor *tensor_buffer(Graph *g, Shape s)
+{
+    KIT_CHECK(g != NULL, "tensor_buffer: graph is NULL. HINT: graph_init(&g) first");
+    return alloc_tensor(g, &g->params, s, "buffer", false);
+}
+
+void tensor_randn_(Tensor *t, TorchRng *r)
+{
+    CHECK_TENSOR(t, "tensor_randn_");
+    KIT_CHECK(r != NULL, "tensor_randn_: generator is NULL. HINT: rng_seed(&r, 2147483647) first");
+    /* torch.randn(shape) draws numel values in row-major order: one call. */
+    rng_randn(r, t->data, t->numel);
+}
+
+void tensor_fill_(Tensor *t, float v)
+{
+    CHECK_TENSOR(t, "tensor_fill_");
+    for (int i = 0; i < t->numel; i++) t->data[i] = v;
+}
+
+void tensor_scale_(Tensor *t, float s)
+{
+    CHECK_TENSOR(t, "tensor_scale_");
+    for (int i = 0; i < t->numel; i++) t->data[i] = t->data[i] * s;
+}
+
+Tensor *tensor_one_hot(Graph *g, const int *ix, int n, int V)
+{
+    KIT_CHECK(ix != NULL && n >= 1 && V >= 1,
+              "tensor_one_hot: need n >= 1 indices and V >= 1 classes (n=%d, V=%d). HINT: check the batch", n, V);
+    Tensor *t = alloc_tensor(g, &g->step, SHAPE(n, V), "one_hot", false);   /* [N, V] */
+    for (int i = 0; i < n; i++) {
+        KIT_CHECK(ix[i] >= 0 && ix[i] < V,
+                  "tensor_one_hot: index %d at position %d is outside 0..%d. HINT: characters are 0 ('.') to 26 ('z')",
+                  ix[i], i, V - 1);
+        t->data[(size_t)i * V + ix[i]] = 1.0f;
+    }
+    return t;
+}
+
+/* ========================================================================= */
+/* Kernels with a readable twin: matmul, tanh                                */
+/* ========================================================================= */
+
+/* ---- matmul -------------------------------------------------------------- */
+
+/* The definition, as written on the blackboard: out[i][j] = sum_k a[i][k] b[k][j].
+ * The sum starts from out[i][j] when accumulating and adds k = 0, 1, ... in
+ * order, which is exactly the order matmul_fast keeps for every element. */
+void matmul_reference(float *out, const float *a, const float *b, int M, int K, int N, bool accumulate)
+{
+    for (int i = 0; i < M; i++)
+        for (int j = 0; j < N; j++) {
+            float s = accumulate ? out[(size_t)i * N + j] : 0.0f;
+            for (int k = 0; k < K; k++) s += a[(size_t)i * K + k] * b[(size_t)k * N + j];
+            out[(size_t)i * N + j] = s;
+        }
+}
+
+/* A vector of floats in one register: GCC's vector extension (Clang has it
+ * too), so the kernel below is vectorized whatever the optimizer's cost model
+ * thinks. 4 floats (SSE, every x86-64) by default, 8 when compiled for AVX
+ * (-march=native on a recent CPU). */
+#if defined(__AVX__)
+typedef float vecf __attribute__((vector_size(32)));
+#else
+typedef float vecf __attribute__((vector_size(16)));
+#endif
+#define VL ((int)(sizeof(vecf) / sizeof(float)))
+
+/*
+ * One block of out: rows i..i+R-1 (R <= 4) and columns j..j+NV*VL-1 (NV <= 2),
+ * held in R*NV registers while p runs over K. Each step loads NV pieces of a
+ * row of B (contiguous) and R scalars of A and does R*NV vector multiply-adds;
+ * out is read and written once. Always inlined with constant R and NV, and
+ * the small loops unrolled, so the arrays below become registers.
+ */
+static inline __attribute__((always_inline)) void
+gemm_block(float *restrict out, const float *restrict a, int ars, int aps, const float *restrict b,
+           int K, int N, bool acc, int i, int j, const int R, const int NV)
+{
+    vecf c[4][2];
+#pragma GCC unroll 4
+    for (int r = 0; r < R; r++)
+#pragma GCC unroll 2
+        for (int v = 0; v < NV; v++) {
+            if (acc) memcpy(&c[r][v], out + (size_t)(i + r) * N + j + v * VL, sizeof(vecf));
+            else c[r][v] = (vecf){0};
+        }
+    const float *bp = b + j;
+    for (int p = 0; p < K; p++, bp += N) {
+        vecf bv[2];
+#pragma GCC unroll 2
+        for (int v = 0; v < NV; v++) memcpy(&bv[v], bp + v * VL, sizeof(vecf));
+#pragma GCC unroll 4
+        for (int r = 0; r < R; r++) {
+            float s = a[(size_t)(i + r) * ars + (size_t)p * aps];
+#pragma GCC unroll 2
+            for (int v = 0; v < NV; v++) c[r][v] += s * bv[v];
+        }
+    }
+#pragma GCC unroll 4
+    for (int r = 0; r < R; r++)
+#pragma GCC unroll 2
+        for (int v = 0; v < NV; v++) memcpy(out + (size_t)(i + r) * N + j + v * VL, &c[r][v], sizeof(vecf));
+}
+
+/* The last N % VL columns (rem of them, 0 < rem < VL) of rows i..i+R-1, as
+ * one vector whose lanes past rem are zero: the same register block as above,
+ * so the sum still runs in order over p. B's tail columns are first copied,
+ * 64 rows at a time, into a zero-padded buffer on the stack, because building
+ * each vector from rem scalars right before using it stalls the CPU (a
+ * vector load cannot be fed from a few narrow stores still in flight). */
+static inline __attribute__((always_inline)) void
+gemm_tail(float *restrict out, const float *restrict a, int ars, int aps, const float *restrict b,
+          int K, int N, bool acc, int i, int j, int rem, const int R)
+{
+    enum { CHUNK = 64 };
+    float pad[CHUNK * 8];   /* CHUNK rows of VL <= 8 floats */
+    vecf c[4];
+#pragma GCC unroll 4
+    for (int r = 0; r < R; r++) {
+        c[r] = (vecf){0};
+        if (acc)
+            for (int l = 0; l < rem; l++) c[r][l] = out[(size_t)(i + r) * N + j + l];
+    }
+    for (int p0 = 0; p0 < K; p0 += CHUNK) {
+        int pn = K - p0 < CHUNK ? K - p0 : CHUNK;
+        for (int q = 0; q < pn; q++)
+            for (int l = 0; l < VL; l++) pad[q * VL + l] = l < rem ? b[(size_t)(p0 + q) * N + j + l] : 0.0f;
+        for (int q = 0; q < pn; q++) {
+            vecf bv;
+            memcpy(&bv, pad + q * VL, sizeof bv);
+            size_t pa = (size_t)(p0 + q) * aps;
+#pragma GCC unroll 4
+            for (int r = 0; r < R; r++) c[r] += a[(size_t)(i + r) * ars + pa] * bv;
+        }
+    }
+#pragma GCC unroll 4
+    for (int r = 0; r < R; r++)
+        for (int l = 0; l < rem; l++) out[(size_t)(i + r) * N + j + l] = c[r][l];
+}
+
+/*
+ * out[M,N] (+)= A @ B, where A's element (i, p) is a[i*ars + p*aps] and B is a
+ * contiguous [K,N]. With (ars, aps) = (K, 1) this is a @ b; with (1, M) it
+ * reads a [M,K] transposed (for db = a^T @ dout) without copying it.
+ *
+ * Why it is fast: blocks of 4 rows x 2 vectors of out stay in registers while
+ * the sum runs (gemm_block). The order of the sum per element is unchanged:
+ * p = 0, 1, ..., K-1, starting from out (accumulate) or 0, the same additions
+ * as matmul_reference, so with -ffp-contract=off the two agree to the last bit.
+ */
+static void gemm(float *restrict out, const float *restrict a, int ars, int aps,
+                 const float *restrict b, int M, int K, int N, bool acc)
+{
+    int i = 0;
+    for (; i + 4 <= M; i += 4) {
+        int j = 0;
+        for (; j + 2 * VL <= N; j += 2 * VL) gemm_block(out, a, ars, aps, b, K, N, acc, i, j, 4, 2);
+        for (; j + VL <= N; j += VL) gemm_block(out, a, ars, aps, b, K, N, acc, i, j, 4, 1);
+        if (j < N) gemm_tail(out, a, ars, aps, b, K, N, acc, i, j, N - j, 4);
+    }
+    for (; i < M; i++) {       /* the last M % 4 rows, one at a time */
+        int j = 0;
+        for (; j + 2 * VL <= N; j += 2 * VL) gemm_block(out, a, ars, aps, b, K, N, acc, i, j, 1, 2);
+        for (; j + VL <= N; j += VL) gemm_block(out, a, ars, aps, b, K, N, acc, i, j, 1, 1);
+        if (j < N) gemm_tail(out, a, ars, aps, b, K, N, acc, i, j, N - j, 1);
+    }
+}
+
+void matmul_fast(float *out, const float *a, const float *b, int M, int K, int N, bool accumulate)
+{
+    gemm(out, a, K, 1, b, M, K, N, accumulate);
+}
+
+/* dst[N,K] = src[K,N] transposed, in 8x8 tiles so both sides stay in cache lines. */
+static void transpose(float *restrict dst, const float *restrict src, int K, int N)
+{
+    for (int k0 = 0; k0 < K; k0 += 8)
+        for (int n0 = 0; n0 < N; n0 += 8) {
+            int k1 = k0 + 8 < K ? k0 + 8 : K, n1 = n0 + 8 < N ? n0 + 8 : N;
+            for (int k = k0; k < k1; k++)
+                for (int n = n0; n < n1; n++) dst[(size_t)n * K + k] = src[(size_t)k * N + n];
+        }
+}
+
+/* ---- tanh ---------------------------------------------------------------- */
+
+static inline float float_from_bits(uint32_t u) { float f; memcpy(&f, &u, sizeof f); return f; }
+static inline uint32_t bits_from_float(float f) { uint32_t u; memcpy(&u, &f, sizeof u); return u; }
+
+/*
+ * tanh(x) = (e^2x - 1) / (e^2x + 1) = em / (em + 2) with em = expm1(2|x|),
+ * then the sign of x put back (tanh is odd). Written with no branch and no
+ * libm call, so the loop in tensor_tanh vectorizes.
+ *   - |x| is clamped to 10: tanh(x) rounds to 1.0f from x = 9.01 on (tanh(9)
+ *     is still 0.99999994f), and the clamp keeps 2^n below in range. NaN is
+ *     clamped too, and restored at the end.
+ *   - expm1(y) = 2^n (1 + expm1(r)) - 1 with n = round(y / ln2), |r| <= ln2/2,
+ *     and expm1(r) by its Taylor series to r^9 (the next term is below 1e-9
+ *     relative). Using expm1 rather than exp keeps tanh(x) ~ x accurate for
+ *     small x, where e^2x - 1 would cancel.
+ *   - r and the last steps run in double: float there leaves ~1 ulp of error,
+ *     and glibc's tanhf is itself up to 2 ulp off, so the 2-ulp promise
+ *     against tanhf needs this result to be (nearly always) correctly rounded.
+ *     It is: at most 1 ulp from the true tanh, 2 from tanhf (tested).
+ */
+static inline float tanh_kernel(float x)
+{
+    uint32_t xb = bits_from_float(x);
+    uint32_t sign = xb & 0x80000000u;
+    uint32_t ab = xb & 0x7fffffffu;                          /* |x|, as bits */
+    uint32_t cb = ab > 0x41200000u ? 0x41200000u : ab;       /* min(|x|, 10.0f) */
+    float y = 2.0f * float_from_bits(cb);                    /* 2|x|, exact */
+    /* n = round(y / ln2) by the 1.5*2^23 trick: the sum's low mantissa bits hold n. */
+    float nb = y * 1.44269504f + 12582912.0f;
+    float n = nb - 12582912.0f;
+    double r = (double)y - (double)n * 0.6931471805599453;  /* |r| <= ln2/2 */
+    double p = 1.0 / 362880.0;
+    p = p * r + 1.0 / 40320.0;
+    p = p * r + 1.0 / 5040.0;
+    p = p * r + 1.0 / 720.0;
+    p = p * r + 1.0 / 120.0;
+    p = p * r + 1.0 / 24.0;
+    p = p * r + 1.0 / 6.0;
+    p = p * r + 0.5;
+    double em1 = r + (r * r) * p;                            /* expm1(r) */
+    double two_n = (double)float_from_bits((bits_from_float(nb) - 0x4B400000u + 127u) << 23);
+    double em = two_n * em1 + (two_n - 1.0);                 /* expm1(y) */
+    uint32_t tb = bits_from_float((float)(em / (em + 2.0))) | sign;
+    /* NaN in, NaN out: an all-ones mask when |x| is a NaN (ab > inf's bits). */
+    uint32_t nan_mask = 0u - ((0x7f800000u - ab) >> 31);
+    return float_from_bits((tb & ~nan_mask) | (xb & nan_mask));
+}
+
+float tanh_fast(float x)
+{
+    return tanh_kernel(x);
+}
+
+/* ========================================================================= */
+/* matmul                                                                    */
+/* ========================================================================= */
+
+static void matmul_backward(Tensor *out);
+
+Tensor *tensor_matmul(Tensor *a, Tensor *b)
+{
+    CHECK_TENSOR(a, "tensor_matmul");
+    CHECK_TENSOR(b, "tensor_matmul");
+    char sa[48], sb[48];
+    KIT_CHECK(a->shape.ndim == 2 && b->shape.ndim == 2 && a->shape.d[1] == b->shape.d[0],
+              "tensor_matmul: cannot multiply %s by %s. HINT: a @ b needs a [M, K] and b [K, N] "
+              "(flatten a [B, T, C] with tensor_view first)",
+              shape_str(a->shape, sa), shape_str(b->shape, sb));
+    int M = a->shape.d[0], K = a->shape.d[1], N = b->shape.d[1];
+    Tensor *out = op_result(SHAPE(M, N), "matmul", matmul_backward, a, b);   /* [M, N] */
+    matmul_fast(out->data, a->data, b->data, M, K, N, false);
+    return out;
+}
+
+/* forward: out = a @ b                 a [M, K], b [K, N], out [M, N]
+ * local:   d out[i,j] / d a[i,k] = b[k,j],  d out[i,j] / d b[k,j] = a[i,k]
+ * so       da += dout @ b^T,  db += a^T @ dout */
+static void matmul_backward(Tensor *out)
+{
+    Tensor *a = out->in[0], *b = out->in[1];
+    int M = a->shape.d[0], K = a->shape.d[1], N = b->shape.d[1];
+    if (a->grad) {
+        /* b^T copied once (K*N floats of scratch) so the kernel reads rows. */
+        float *bt = step_scratch(out->graph, K * N);          /* [N, K] */
+        transpose(bt, b->data, K, N);
+        gemm(a->grad, out->grad, N, 1, bt, M, N, K, true);
+    }
+    if (b->grad) gemm(b->grad, a->data, 1, K, out->grad, K, M, N, true);
+}
+
+/* ========================================================================= */
+/* Elementwise ops with broadcasting: add, sub, mul, div                     */
+/* ========================================================================= */
+
+/*
+ * How a broadcasting op walks its output: as rows [R, N], N the output's last
+ * size. Operand x's element for output (r, j) is x[r*rs + j*cs]:
+ *   same shape (rs, cs) = (N, 1);  row [N] or [1, N] = (0, 1);
+ *   column [M, 1] = (1, 0);        scalar [1] = (0, 0).
+ */
+typedef struct Bcast {
+    int R, N;
+    int ars, acs, brs, bcs;
+} Bcast;
+
+enum { BC_NONE = -1, BC_FULL, BC_ROW, BC_COL, BC_SCALAR };
+
+/* How `small` fits onto `big` (the output's shape), or BC_NONE. */
+static int bcast_kind(Shape big, Shape small)
+{
+    int N = big.d[big.ndim - 1];
+    if (shape_eq(big, small)) return BC_FULL;
+    if (small.ndim > big.ndim) return BC_NONE;
+    if (shape_numel(small) == 1) return BC_SCALAR;
+    if ((small.ndim == 1 && small.d[0] == N) || (small.ndim == 2 && small.d[0] == 1 && small.d[1] == N))
+        return BC_ROW;
+    if (big.ndim == 2 && small.ndim == 2 && small.d[0] == big.d[0] && small.d[1] == 1) return BC_COL;
+    return BC_NONE;
+}
+
+static void bcast_strides(int kind, int N, int *rs, int *cs)
+{
+    switch (kind) {
+    case BC_FULL: *rs = N; *cs = 1; break;
+    case BC_ROW: *rs = 0; *cs = 1; break;
+    case BC_COL: *rs = 1; *cs = 0; break;
+    default: *rs = 0; *cs = 0; break;
+    }
+}
+
+/* The output shape of a op b and how each operand is read; an error naming
+ * both shapes when they do not broadcast. */
+static Shape bcast_plan(const char *fn, Tensor *a, Tensor *b, Bcast *bc)
+{
+    Shape big;
+    int ka, kb;
+    int k = bcast_kind(a->shape, b->shape);
+    if (k != BC_NONE) {
+        big = a->shape; ka = BC_FULL; kb = k;
+    } else if ((k = bcast_kind(b->shape, a->shape)) != BC_NONE) {
+        big = b->shape; ka = k; kb = BC_FULL;
+    } else {
+        char sa[48], sb[48];
+        KIT_ERROR("%s: cannot broadcast %s with %s. HINT: the shapes must be equal, or one must be a row "
+                  "[N] or [1, N] matching the other's last size, a column [M, 1] against [M, N], or a scalar [1]",
+                  fn, shape_str(a->shape, sa), shape_str(b->shape, sb));
+    }
+    bc->N = big.d[big.ndim - 1];
+    bc->R = shape_numel(big) / bc->N;
+    bcast_strides(ka, bc->N, &bc->ars, &bc->acs);
+    bcast_strides(kb, bc->N, &bc->brs, &bc->bcs);
+    return big;
+}
+
+/* out(r, j) = EXPR of x = a's element and y = b's element, with the four
+ * combinations of "walks along the row" / "fixed in the row" written out so
+ * each inner loop is contiguous (and vectorizes). */
+#define BROADCAST_LOOP(bc, a, b, out, EXPR)                                               \
+    do {                                                                                  \
+        for (int r_ = 0; r_ < (bc).R; r_++) {                                             \
+            float *restrict o_ = (out) + (size_t)r_ * (bc).N;                             \
+            const float *restrict xa_ = (a) + (size_t)r_ * (bc).ars;                      \
+            const float *restrict xb_ = (b) + (size_t)r_ * (bc).brs;                      \
+            if ((bc).acs && (bc).bcs) {                                                   \
+                for (int j_ = 0; j_ < (bc).N; j_++) { float x = xa_[j_], y = xb_[j_]; o_[j_] = (EXPR); } \
+            } else if ((bc).acs) {                                                        \
+                float y = xb_[0];                                                         \
+                for (int j_ = 0; j_ < (bc).N; j_++) { float x = xa_[j_]; o_[j_] = (EXPR); } \
+            } else if ((bc).bcs) {                                                        \
+                float x = xa_[0];                                                         \
+                for (int j_ = 0; j_ < (bc).N; j_++) { float y = xb_[j_]; o_[j_] = (EXPR); } \
+            } else {                                                                      \
+                float x = xa_[0], y = xb_[0];                                             \
+                for (int j_ = 0; j_ < (bc).N; j_++) o_[j_] = (EXPR);                      \
+            }                                                                             \
+        }                                                                                 \
+    } while (0)
+
+/* d[r*rs + j*cs] += sign * g(r, j): a gradient summed back onto a broadcast
+ * operand (over the rows for a row vector, along each row for a column). */
+static void accumulate_broadcast(float *d, const float *g, int rs, int cs, int R, int N, float sign)
+{
+    for (int r = 0; r < R; r++) {
+        const float *gr = g + (size_t)r * N;
+        float *dr = d + (size_t)r * rs;
+        if (cs) {
+            for (int j = 0; j < N; j++) dr[j] += sign * gr[j];
+        } else {
+            for (int j = 0; j < N; j++) dr[0] += sign * gr[j];
+        }
+    }
+}
+
+/* ---- add ----------------------------------------------------------------- */
+
+static void add_backward(Tensor *out);
+
+Tensor *tensor_add(Tensor *a, Tensor *b)
+{
+    CHECK_TENSOR(a, "tensor_add");
+    CHECK_TENSOR(b, "tensor_add");
+    Bcast bc;
+    Shape s = bcast_plan("tensor_add", a, b, &bc);
+    Tensor *out = op_result(s, "add", add_backward, a, b);
+    BROADCAST_LOOP(bc, a->data, b->data, out->data, x + y);
+    return out;
+}
+
+/* forward: out = a + b
+ * local:   1 for both, so da += dout, db += dout (summed over broadcast rows/columns) */
+static void add_backward(Tensor *out)
+{
+    Tensor *a = out->in[0], *b = out->in[1];
+    Bcast bc;
+    bcast_plan("tensor_add", a, b, &bc);
+    if (a->grad) accumulate_broadcast(a->grad, out->grad, bc.ars, bc.acs, bc.R, bc.N, 1.0f);
+    if (b->grad) accumulate_broadcast(b->grad, out->grad, bc.brs, bc.bcs, bc.R, bc.N, 1.0f);
+}
+
+/* ---- sub ----------------------------------------------------------------- */
+
+static void sub_backward(Tensor *out);
+
+Tensor *tensor_sub(Tensor *a, Tensor *b)
+{
+    CHECK_TENSOR(a, "tensor_sub");
+    CHECK_TENSOR(b, "tensor_sub");
+    Bcast bc;
+    Shape s = bcast_plan("tensor_sub", a, b, &bc);
+    Tensor *out = op_result(s, "sub", sub_backward, a, b);
+    BROADCAST_LOOP(bc, a->data, b->data, out->data, x - y);
+    return out;
+}
+
+/* forward: out = a - b
+ * local:   d/da = 1, d/db = -1, so da += dout, db += -dout */
+static void sub_backward(Tensor *out)
+{
+    Tensor *a = out->in[0], *b = out->in[1];
+    Bcast bc;
+    bcast_plan("tensor_sub", a, b, &bc);
+    if (a->grad) accumulate_broadcast(a->grad, out->grad, bc.ars, bc.acs, bc.R, bc.N, 1.0f);
+    if (b->grad) accumulate_broadcast(b->grad, out->grad, bc.brs, bc.bcs, bc.R, bc.N, -1.0f);
+}
+
+/* ---- mul ----------------------------------------------------------------- */
+
+static void mul_backward(Tensor *out);
+
+Tensor *tensor_mul(Tensor *a, Tensor *b)
+{
+    CHECK_TENSOR(a, "tensor_mul");
+    CHECK_TENSOR(b, "tensor_mul");
+    Bcast bc;
+    Shape s = bcast_plan("tensor_mul", a, b, &bc);
+    Tensor *out = op_result(s, "mul", mul_backward, a, b);
+    BROADCAST_LOOP(bc, a->data, b->data, out->data, x * y);
+    return out;
+}
+
+/* forward: out = a * b
+ * local:   d/da = b, d/db = a, so da += dout * b, db += dout * a */
+static void mul_backward(Tensor *out)
+{
+    Tensor *a = out->in[0], *b = out->in[1];
+    Bcast bc;
+    bcast_plan("tensor_mul", a, b, &bc);
+    for (int r = 0; r < bc.R; r++)
+        for (int j = 0; j < bc.N; j++) {
+            float g = out->grad[(size_t)r * bc.N + j];
+            size_t ia = (size_t)r * bc.ars + (size_t)j * bc.acs, ib = (size_t)r * bc.brs + (size_t)j * bc.bcs;
+            if (a->grad) a->grad[ia] += g * b->data[ib];
+            if (b->grad) b->grad[ib] += g * a->data[ia];
+        }
+}
+
+/* ---- div ----------------------------------------------------------------- */
+
+static void div_backward(Tensor *out);
+
+Tensor *tensor_div(Tensor *a, Tensor *b)
+{
+    CHECK_TENSOR(a, "tensor_div");
+    CHECK_TENSOR(b, "tensor_div");
+    Bcast bc;
+    Shape s = bcast_plan("tensor_div", a, b, &bc);
+    Tensor *out = op_result(s, "div", div_backward, a, b);
+    BROADCAST_LOOP(bc, a->data, b->data, out->data, x / y);
+    return out;
+}
+
+/* forward: out = a / b
+ * local:   d/da = 1/b, d/db = -a/b^2, so da += dout / b, db += -dout * a / (b*b)
+ *          (the same expressions torch's DivBackward evaluates) */
+static void div_backward(Tensor *out)
+{
+    Tensor *a = out->in[0], *b = out->in[1];
+    Bcast bc;
+    bcast_plan("tensor_div", a, b, &bc);
+    for (int r = 0; r < bc.R; r++)
+        for (int j = 0; j < bc.N; j++) {
+            float g = out->grad[(size_t)r * bc.N + j];
+            size_t ia = (size_t)r * bc.ars + (size_t)j * bc.acs, ib = (size_t)r * bc.brs + (size_t)j * bc.bcs;
+            float bv = b->data[ib];
+            if (a->grad) a->grad[ia] += g / bv;
+            if (b->grad) b->grad[ib] += -g * a->data[ia] / (bv * bv);
+        }
+}
+
+/* ========================================================================= */
+/* Unary ops                                                                 */
+/* ========================================================================= */
+
+/* One input, same shape out: the common start of every unary op. */
+static Tensor *unary_result(Tensor *a, const char *op, BackwardFn backward)
+{
+    CHECK_TENSOR(a, op);
+    return op_result(a->shape, op, backward, a, NULL);
+}
+
+/* ---- mul_scalar, add_scalar, neg ----------------------------------------- */
+
+static void mul_scalar_backward(Tensor *out);
+
+Tensor *tensor_mul_scalar(Tensor *a, float s)
+{
+    Tensor *out = unary_result(a, "mul_scalar", mul_scalar_backward);
+    out->farg = s;
+    for (int i = 0; i < a->numel; i++) out->data[i] = a->data[i] * s;
+    return out;
+}
+
+/* forward: out = a * s
+ * local:   s, so da += dout * s */
+static void mul_scalar_backward(Tensor *out)
+{
+    Tensor *a = out->in[0];
+    if (!a->grad) return;
+    for (int i = 0; i < a->numel; i++) a->grad[i] += out->grad[i] * out->farg;
+}
+
+static void add_scalar_backward(Tensor *out);
+
+Tensor *tensor_add_scalar(Tensor *a, float s)
+{
+    Tensor *out = unary_result(a, "add_scalar", add_scalar_backward);
+    out->farg = s;
+    for (int i = 0; i < a->numel; i++) out->data[i] = a->data[i] + s;
+    return out;
+}
+
+/* forward: out = a + s
+ * local:   1, so da += dout */
+static void add_scalar_backward(Tensor *out)
+{
+    Tensor *a = out->in[0];
+    if (!a->grad) return;
+    for (int i = 0; i < a->numel; i++) a->grad[i] += out->grad[i];
+}
+
+static void neg_backward(Tensor *out);
+
+Tensor *tensor_neg(Tensor *a)
+{
+    Tensor *out = unary_result(a, "neg", neg_backward);
+    for (int i = 0; i < a->numel; i++) out->data[i] = -a->data[i];
+    return out;
+}
+
+/* forward: out = -a
+ * local:   -1, so da += -dout */
+static void neg_backward(Tensor *out)
+{
+    Tensor *a = out->in[0];
+    if (!a->grad) return;
+    for (int i = 0; i < a->numel; i++) a->grad[i] += -out->grad[i];
+}
+
+/* ---- pow ----------------------------------------------------------------- */
+
+/* x ** p the way torch computes it: the exponents the lectures use have exact
+ * special cases (x*x for 2, 1/x for -1, 1/sqrt(x) for -0.5...), which is why
+ * lab 05 writes counts_sum**-1: it is bit for bit 1/counts_sum. */
+static float pow_scalar(float x, float p)
+{
+    if (p == 1.0f) return x;
+    if (p == 2.0f) return x * x;
+    if (p == 3.0f) return x * x * x;
+    if (p == 0.5f) return sqrtf(x);
+    if (p == -0.5f) return 1.0f / sqrtf(x);
+    if (p == -1.0f) return 1.0f / x;
+    if (p == -2.0f) return 1.0f / (x * x);
+    if (p == 0.0f) return 1.0f;
+    return powf(x, p);
+}
+
+static void pow_backward(Tensor *out);
+
+Tensor *tensor_pow(Tensor *a, float p)
+{
+    Tensor *out = unary_result(a, "pow", pow_backward);
+    out->farg = p;
+    for (int i = 0; i < a->numel; i++) out->data[i] = pow_scalar(a->data[i], p);
+    return out;
+}
+
+/* forward: out = a ** p
+ * local:   p * a ** (p - 1), so da += dout * (p * a ** (p-1)) */
+static void pow_backward(Tensor *out)
+{
+    Tensor *a = out->in[0];
+    if (!a->grad) return;
+    float p = out->farg;
+    for (int i = 0; i < a->numel; i++) a->grad[i] += out->grad[i] * (p * pow_scalar(a->data[i], p - 1.0f));
+}
+
+/* ---- exp, log ------------------------------------------------------------ */
+
+static void exp_backward(Tensor *out);
+
+Tensor *tensor_exp(Tensor *a)
+{
+    Tensor *out = unary_result(a, "exp", exp_backward);
+    for (int i = 0; i < a->numel; i++) out->data[i] = expf(a->data[i]);
+    return out;
+}
+
+/* forward: out = exp(a)
+ * local:   exp(a) = out, so da += dout * out */
+static void exp_backward(Tensor *out)
+{
+    Tensor *a = out->in[0];
+    if (!a->grad) return;
+    for (int i = 0; i < a->numel; i++) a->grad[i] += out->grad[i] * out->data[i];
+}
+
+static void log_backward(Tensor *out);
+
+Tensor *tensor_log(Tensor *a)
+{
+    Tensor *out = unary_result(a, "log", log_backward);
+    for (int i = 0; i < a->numel; i++) out->data[i] = logf(a->data[i]);
+    return out;
+}
+
+/* forward: out = log(a)
+ * local:   1/a, so da += dout / a */
+static void log_backward(Tensor *out)
+{
+    Tensor *a = out->in[0];
+    if (!a->grad) return;
+    for (int i = 0; i < a->numel; i++) a->grad[i] += out->grad[i] / a->data[i];
+}
+
+/* ---- tanh, sqrt ---------------------------------------------------------- */
+
+static void tanh_backward(Tensor *out);
+
+Tensor *tensor_tanh(Tensor *a)
+{
+    Tensor *out = unary_result(a, "tanh", tanh_backward);
+    const float *restrict x = a->data;
+    float *restrict y = out->data;
+    for (int i = 0; i < a->numel; i++) y[i] = tanh_kernel(x[i]);
+    return out;
+}
+
+/* forward: out = tanh(a)
+ * local:   1 - tanh(a)^2 = 1 - out^2, so da += dout * (1 - out^2) */
+static void tanh_backward(Tensor *out)
+{
+    Tensor *a = out->in[0];
+    if (!a->grad) return;
+    float *restrict da = a->grad;
+    const float *restrict dout = out->grad, *restrict t = out->data;
+    for (int i = 0; i < a->numel; i++) da[i] += dout[i] * (1.0f - t[i] * t[i]);
+}
+
+static void sqrt_backward(Tensor *out);
+
+Tensor *tensor_sqrt(Tensor *a)
+{
+    Tensor *out = unary_result(a, "sqrt", sqrt_backward);
+    for (int i = 0; i < a->numel; i++) out->data[i] = sqrtf(a->data[i]);
+    return out;
+}
+
+/* forward: out = sqrt(a)
+ * local:   1 / (2 sqrt(a)) = 1 / (2 out), so da += dout / (2 * out) */
+static void sqrt_backward(Tensor *out)
+{
+    Tensor *a = out->in[0];
+    if (!a->grad) return;
+    for (int i = 0; i < a->numel; i++) a->grad[i] += out->grad[i] / (2.0f * out->data[i]);
+}
+
+/* ========================================================================= */
+/* Reductions over one dimension: sum, mean, max, var, std                   */
+/* ========================================================================= */
+
+/* A reduction over `dim` sees a as [outer, n, inner]: outer the sizes before
+ * dim, n the size of dim, inner the sizes after. It writes [outer, inner]. */
+typedef struct Reduce {
+    int outer, n, inner;
+} Reduce;
+
+/* Negative dims count from the end, as in torch (-1 is the last). */
+static int normalize_dim(Tensor *a, int dim, const char *fn)
+{
+    char sa[48];
+    int d = dim < 0 ? dim + a->shape.ndim : dim;
+    KIT_CHECK(d >= 0 && d < a->shape.ndim,
+              "%s: dim %d does not exist in a tensor of shape %s. HINT: dims run from 0 to %d (or -1 for the last)",
+              fn, dim, shape_str(a->shape, sa), a->shape.ndim - 1);
+    return d;
+}
+
+/* The result's shape (dim kept as 1, or removed; a fully reduced tensor is [1],
+ * never 0-dimensional) and the [outer, n, inner] split. */
+static Shape reduce_plan(Tensor *a, int dim, bool keepdim, Reduce *rd)
+{
+    Shape s = a->shape, o = {0, {0}};
+    rd->outer = rd->inner = 1;
+    for (int i = 0; i < s.ndim; i++) {
+        if (i < dim) rd->outer *= s.d[i];
+        if (i > dim) rd->inner *= s.d[i];
+        if (i == dim && !keepdim) continue;
+        o.d[o.ndim++] = i == dim ? 1 : s.d[i];
+    }
+    rd->n = s.d[dim];
+    if (o.ndim == 0) o = SHAPE(1);
+    return o;
+}
+
+/* out[o, i] = sum_k a[o, k, i], k in order; each row of out is a running sum
+ * of rows of a, so the inner loop is contiguous and vectorizes without
+ * changing the order of any element's additions. */
+static void sum_rows(float *restrict out, const float *restrict a, Reduce rd)
+{
+    for (int o = 0; o < rd.outer; o++) {
+        float *restrict dst = out + (size_t)o * rd.inner;
+        for (int k = 0; k < rd.n; k++) {
+            const float *src = a + ((size_t)o * rd.n + k) * rd.inner;
+            for (int i = 0; i < rd.inner; i++) dst[i] += src[i];
+        }
+    }
+}
+
+/* da[o, k, i] += scale * dout[o, i]: a reduction's gradient spread back over dim. */
+static void spread_rows(float *restrict da, const float *restrict dout, Reduce rd, float scale, bool divide)
+{
+    for (int o = 0; o < rd.outer; o++) {
+        const float *g = dout + (size_t)o * rd.inner;
+        for (int k = 0; k < rd.n; k++) {
+            float *d = da + ((size_t)o * rd.n + k) * rd.inner;
+            if (divide)
+                for (int i = 0; i < rd.inner; i++) d[i] += g[i] / scale;
+            else
+                for (int i = 0; i < rd.inner; i++) d[i] += g[i] * scale;
+        }
+    }
+}
+
+/*
+ * The sum of a whole tensor, in double: the second exception to "sums in
+ * float". A float running sum of lab 02's 228146 log-probabilities drifts by
+ * 1e-3 (each addition rounds at the scale of the growing total), while torch's
+ * sum is a cascade of partial sums that stays within a few ulp of exact. A
+ * double sum rounded once lands on (or next to) torch's value for any length;
+ * for a batch of 32 the two agree to the last bit or the last ulp.
+ */
+static double sum_double(const float *x, int n)
+{
+    double s = 0.0;
+    for (int i = 0; i < n; i++) s += x[i];
+    return s;
+}
+
+/* ---- sum ----------------------------------------------------------------- */
+
+static void sum_backward(Tensor *out);
+
+Tensor *tensor_sum(Tensor *a, int dim, bool keepdim)
+{
+    CHECK_TENSOR(a, "tensor_sum");
+    dim = normalize_dim(a, dim, "tensor_sum");
+    Reduce rd;
+    Shape s = reduce_plan(a, dim, keepdim, &rd);
+    Tensor *out = op_result(s, "sum", sum_backward, a, NULL);
+    out->iarg = dim;
+    sum_rows(out->data, a->data, rd);
+    return out;
+}
+
+/* forward: out[o, i] = sum_k a[o, k, i]
+ * local:   1 for every k, so da[o, k, i] += dout[o, i] */
+static void sum_backward(Tensor *out)
+{
+    Tensor *a = out->in[0];
+    if (!a->grad) return;
+    Reduce rd;
+    reduce_plan(a, out->iarg, true, &rd);
+    spread_rows(a->grad, out->grad, rd, 1.0f, false);
+}
+
+static void sum_all_backward(Tensor *out);
+
+Tensor *tensor_sum_all(Tensor *a)
+{
+    CHECK_TENSOR(a, "tensor_sum_all");
+    Tensor *out = op_result(SHAPE(1), "sum_all", sum_all_backward, a, NULL);   /* [1] */
+    out->data[0] = (float)sum_double(a->data, a->numel);
+    return out;
+}
+
+/* forward: out = sum_i a[i]
+ * local:   1, so da[i] += dout */
+static void sum_all_backward(Tensor *out)
+{
+    Tensor *a = out->in[0];
+    if (!a->grad) return;
+    float g = out->grad[0];
+    for (int i = 0; i < a->numel; i++) a->grad[i] += g;
+}
+
+/* ---- mean ---------------------------------------------------------------- */
+
+static void mean_backward(Tensor *out);
+
+Tensor *tensor_mean(Tensor *a, int dim, bool keepdim)
+{
+    CHECK_TENSOR(a, "tensor_mean");
+    dim = normalize_dim(a, dim, "tensor_mean");
+    Reduce rd;
+    Shape s = reduce_plan(a, dim, keepdim, &rd);
+    Tensor *out = op_result(s, "mean", mean_backward, a, NULL);
+    out->iarg = dim;
+    sum_rows(out->data, a->data, rd);
+    for (int i = 0; i < out->numel; i++) out->data[i] = out->data[i] / (float)rd.n;
+    return out;
+}
+
+/* forward: out[o, i] = sum_k a[o, k, i] / n
+ * local:   1/n, so da[o, k, i] += dout[o, i] / n */
+static void mean_backward(Tensor *out)
+{
+    Tensor *a = out->in[0];
+    if (!a->grad) return;
+    Reduce rd;
+    reduce_plan(a, out->iarg, true, &rd);
+    spread_rows(a->grad, out->grad, rd, (float)rd.n, true);
+}
+
+static void mean_all_backward(Tensor *out);
+
+Tensor *tensor_mean_all(Tensor *a)
+{
+    CHECK_TENSOR(a, "tensor_mean_all");
+    Tensor *out = op_result(SHAPE(1), "mean_all", mean_all_backward, a, NULL);   /* [1] */
+    out->data[0] = (float)(sum_double(a->data, a->numel) / a->numel);
+    return out;
+}
+
+/* forward: out = sum_i a[i] / numel
+ * local:   1/numel, so da[i] += dout / numel */
+static void mean_all_backward(Tensor *out)
+{
+    Tensor *a = out->in[0];
+    if (!a->grad) return;
+    float g = out->grad[0], n = (float)a->numel;
+    for (int i = 0; i < a->numel; i++) a->grad[i] += g / n;
+}
+
+/* ---- max ----------------------------------------------------------------- */
+
+static void max_backward(Tensor *out);
+
+Tensor *tensor_max(Tensor *a, int dim, bool keepdim)
+{
+    CHECK_TENSOR(a, "tensor_max");
+    dim = normalize_dim(a, dim, "tensor_max");
+    Reduce rd;
+    Shape s = reduce_plan(a, dim, keepdim, &rd);
+    Tensor *out = op_result(s, "max", max_backward, a, NULL);
+    out->iarg = dim;
+    int *arg = arena_alloc(&a->graph->step, (size_t)out->numel * sizeof(int));   /* where each max was */
+    for (int o = 0; o < rd.outer; o++)
+        for (int i = 0; i < rd.inner; i++) {
+            const float *x = a->data + (size_t)o * rd.n * rd.inner + i;
+            float m = x[0];
+            int at = 0;
+            for (int k = 1; k < rd.n; k++) {
+                float v = x[(size_t)k * rd.inner];
+                if (v > m || (v != v && m == m)) { m = v; at = k; }   /* first max; NaN wins, as in torch */
+            }
+            out->data[(size_t)o * rd.inner + i] = m;
+            arg[(size_t)o * rd.inner + i] = at;
+        }
+    out->idx = arg;
+    return out;
+}
+
+/* forward: out[o, i] = max_k a[o, k, i], reached first at k = arg[o, i]
+ * local:   1 at that k, 0 elsewhere, so da[o, arg, i] += dout[o, i] */
+static void max_backward(Tensor *out)
+{
+    Tensor *a = out->in[0];
+    if (!a->grad) return;
+    Reduce rd;
+    reduce_plan(a, out->iarg, true, &rd);
+    for (int o = 0; o < rd.outer; o++)
+        for (int i = 0; i < rd.inner; i++) {
+            size_t oi = (size_t)o * rd.inner + i;
+            a->grad[((size_t)o * rd.n + out->idx[oi]) * rd.inner + i] += out->grad[oi];
+        }
+}
+
+/* ---- var, std ------------------------------------------------------------ */
+
+/*
+ * Variance over dim: mean first, then the sum of squared deviations, divided
+ * by n - 1 (unbiased, torch's default) or n. These two sums run in double, the
+ * one exception to "sums in float": torch's CPU var/std accumulates in double
+ * (a Welford pass), so the result is the float nearest the exact variance and
+ * a float sum of 32 squares would be a few ulp away from torch's figures.
+ * The float mean of each column is saved for the backward; iarg packs dim
+ * (low bits) and the unbiased flag (bit 8).
+ */
+static void var_forward(Tensor *out, Tensor *a, Reduce rd, bool unbiased, bool take_sqrt)
+{
+    float *mean = step_scratch(a->graph, out->numel);
+    double denom = (double)rd.n - (unbiased ? 1.0 : 0.0);
+    for (int o = 0; o < rd.outer; o++)
+        for (int i = 0; i < rd.inner; i++) {
+            const float *x = a->data + (size_t)o * rd.n * rd.inner + i;
+            double m = 0.0, ss = 0.0;
+            for (int k = 0; k < rd.n; k++) m += x[(size_t)k * rd.inner];
+            m /= rd.n;
+            for (int k = 0; k < rd.n; k++) {
+                double d = x[(size_t)k * rd.inner] - m;
+                ss += d * d;
+            }
+            double v = ss / denom;
+            out->data[(size_t)o * rd.inner + i] = (float)(take_sqrt ? sqrt(v) : v);
+            mean[(size_t)o * rd.inner + i] = (float)m;
+        }
+    out->saved = mean;
+}
+
+static void var_backward(Tensor *out);
+
+Tensor *tensor_var(Tensor *a, int dim, bool keepdim, bool unbiased)
+{
+    CHECK_TENSOR(a, "tensor_var");
+    dim = normalize_dim(a, dim, "tensor_var");
+    Reduce rd;
+    Shape s = reduce_plan(a, dim, keepdim, &rd);
+    Tensor *out = op_result(s, "var", var_backward, a, NULL);
+    out->iarg = dim | (unbiased ? 256 : 0);
+    var_forward(out, a, rd, unbiased, false);
+    return out;
+}
+
+/* forward: out = sum_k (a[k] - mean)^2 / (n - c)     (c = 1 unbiased, 0 biased)
+ * local:   2 (a[k] - mean) / (n - c)  (the terms through mean sum to zero)
+ * so       da[k] += (2 / (n - c)) * dout * (a[k] - mean) */
+static void var_backward(Tensor *out)
+{
+    Tensor *a = out->in[0];
+    if (!a->grad) return;
+    Reduce rd;
+    reduce_plan(a, out->iarg & 255, true, &rd);
+    float scale = (float)(2.0 / ((double)rd.n - ((out->iarg & 256) ? 1.0 : 0.0)));
+    for (int o = 0; o < rd.outer; o++)
+        for (int k = 0; k < rd.n; k++)
+            for (int i = 0; i < rd.inner; i++) {
+                size_t oi = (size_t)o * rd.inner + i, ai = ((size_t)o * rd.n + k) * rd.inner + i;
+                a->grad[ai] += scale * out->grad[oi] * (a->data[ai] - out->saved[oi]);
+            }
+}
+
+static void std_backward(Tensor *out);
+
+Tensor *tensor_std(Tensor *a, int dim, bool keepdim, bool unbiased)
+{
+    CHECK_TENSOR(a, "tensor_std");
+    dim = normalize_dim(a, dim, "tensor_std");
+    Reduce rd;
+    Shape s = reduce_plan(a, dim, keepdim, &rd);
+    Tensor *out = op_result(s, "std", std_backward, a, NULL);
+    out->iarg = dim | (unbiased ? 256 : 0);
+    var_forward(out, a, rd, unbiased, true);
+    return out;
+}
+
+/* forward: out = sqrt(var(a))
+ * local:   d sqrt(v) = dv / (2 out), then var's local 2 (a[k] - mean) / (n - c)
+ * so       da[k] += (2 / (n - c)) * (dout / (2 out)) * (a[k] - mean) */
+static void std_backward(Tensor *out)
+{
+    Tensor *a = out->in[0];
+    if (!a->grad) return;
+    Reduce rd;
+    reduce_plan(a, out->iarg & 255, true, &rd);
+    float scale = (float)(2.0 / ((double)rd.n - ((out->iarg & 256) ? 1.0 : 0.0)));
+    for (int o = 0; o < rd.outer; o++)
+        for (int k = 0; k < rd.n; k++)
+            for (int i = 0; i < rd.inner; i++) {
+                size_t oi = (size_t)o * rd.inner + i, ai = ((size_t)o * rd.n + k) * rd.inner + i;
+                float g = out->grad[oi] / (2.0f * out->data[oi]);
+                a->grad[ai] += scale * g * (a->data[ai] - out->saved[oi]);
+            }
+}
+
+/* ========================================================================= */
+/* Indexing: embed, pick, view                                               */
+/* ========================================================================= */
+
+/* ---- embed --------------------------------------------------------------- */
+
+static void embed_backward(Tensor *out);
+
+Tensor *tensor_embed(Tensor *table, const int *ix, Shape ishape)
+{
+    CHECK_TENSOR(table, "tensor_embed");
+    char st[48], si[48];
+    KIT_CHECK(ix != NULL, "tensor_embed: the index array is NULL. HINT: pass the batch's contexts X");
+    KIT_CHECK(table->shape.ndim == 2 && ishape.ndim >= 1 && ishape.ndim < TENSOR_MAX_DIMS,
+              "tensor_embed: table %s with indices %s. HINT: the table is [V, C] and the indices have 1 to %d dims",
+              shape_str(table->shape, st), shape_str(ishape, si), TENSOR_MAX_DIMS - 1);
+    check_shape(ishape, "tensor_embed");
+    int V = table->shape.d[0], C = table->shape.d[1], n = shape_numel(ishape);
+    Shape s = ishape;                                  /* [ishape..., C], e.g. [B, T, C] */
+    s.d[s.ndim++] = C;
+    for (int i = 0; i < n; i++)
+        KIT_CHECK(ix[i] >= 0 && ix[i] < V,
+                  "tensor_embed: index %d at position %d is outside 0..%d (table %s). HINT: characters are 0 ('.') to %d",
+                  ix[i], i, V - 1, shape_str(table->shape, st), V - 1);
+    Tensor *out = op_result(s, "embed", embed_backward, table, NULL);
+    out->idx = ix;
+    for (int i = 0; i < n; i++)
+        memcpy(out->data + (size_t)i * C, table->data + (size_t)ix[i] * C, (size_t)C * sizeof(float));
+    return out;
+}
+
+/* forward: out[n, :] = table[ix[n], :]
+ * local:   1 from row ix[n] to out row n, so dtable[ix[n], :] += dout[n, :]
+ *          (a character that appears twice collects both rows) */
+static void embed_backward(Tensor *out)
+{
+    Tensor *table = out->in[0];
+    if (!table->grad) return;
+    int C = table->shape.d[1], n = out->numel / C;
+    for (int i = 0; i < n; i++) {
+        float *restrict d = table->grad + (size_t)out->idx[i] * C;
+        const float *restrict g = out->grad + (size_t)i * C;
+        for (int c = 0; c < C; c++) d[c] += g[c];
+    }
+}
+
+/* ---- pick ---------------------------------------------------------------- */
+
+static void pick_backward(Tensor *out);
+
+Tensor *tensor_pick(Tensor *a, const int *y)
+{
+    CHECK_TENSOR(a, "tensor_pick");
+    char sa[48];
+    KIT_CHECK(y != NULL, "tensor_pick: the label array is NULL. HINT: pass the batch's targets Y");
+    KIT_CHECK(a->shape.ndim == 2, "tensor_pick: a is %s, not [B, V]. HINT: pick one column per row of a 2-d tensor",
+              shape_str(a->shape, sa));
+    int B = a->shape.d[0], V = a->shape.d[1];
+    for (int b = 0; b < B; b++)
+        KIT_CHECK(y[b] >= 0 && y[b] < V,
+                  "tensor_pick: index %d at row %d is outside 0..%d (a is %s). HINT: labels are 0 ('.') to %d",
+                  y[b], b, V - 1, shape_str(a->shape, sa), V - 1);
+    Tensor *out = op_result(SHAPE(B), "pick", pick_backward, a, NULL);   /* [B] */
+    out->idx = y;
+    for (int b = 0; b < B; b++) out->data[b] = a->data[(size_t)b * V + y[b]];
+    return out;
+}
+
+/* forward: out[b] = a[b, y[b]]
+ * local:   1 at (b, y[b]), 0 elsewhere, so da[b, y[b]] += dout[b] */
+static void pick_backward(Tensor *out)
+{
+    Tensor *a = out->in[0];
+    if (!a->grad) return;
+    int B = a->shape.d[0], V = a->shape.d[1];
+    for (int b = 0; b < B; b++) a->grad[(size_t)b * V + out->idx[b]] += out->grad[b];
+}
+
+/* ---- view ---------------------------------------------------------------- */
+
+static const char VIEW_OP[] = "view";
+
+/* The same numbers under another shape: data and grad are a's own buffers, so
+ * a view needs no backward (whatever flows into its grad is already in a's)
+ * and never goes on the tape. One size may be -1: it is inferred, as in torch. */
+Tensor *tensor_view(Tensor *a, Shape s)
+{
+    CHECK_TENSOR(a, "tensor_view");
+    char sa[48], ss[48];
+    int infer = -1, known = 1;
+    KIT_CHECK(s.ndim >= 1 && s.ndim <= TENSOR_MAX_DIMS, "tensor_view: a shape needs 1 to %d sizes. HINT: SHAPE(B, T * C)",
+              TENSOR_MAX_DIMS);
+    for (int i = 0; i < s.ndim; i++) {
+        if (s.d[i] == -1 && infer < 0) infer = i;
+        else known *= s.d[i];
+    }
+    if (infer >= 0 && known > 0 && a->numel % known == 0) s.d[infer] = a->numel / known;
+    KIT_CHECK(infer < 0 || s.d[infer] > 0, "tensor_view: cannot view %s as %s. HINT: numel %d is not a multiple of %d",
+              shape_str(a->shape, sa), shape_str(s, ss), a->numel, known);
+    check_shape(s, "tensor_view");
+    KIT_CHECK(shape_numel(s) == a->numel,
+              "tensor_view: cannot view %s (%d elements) as %s (%d elements). HINT: a view keeps every element; "
+              "the sizes must multiply to the same number",
+              shape_str(a->shape, sa), a->numel, shape_str(s, ss), shape_numel(s));
+    Graph *g = a->graph;
+    Tensor *out = arena_alloc(&g->step, sizeof *out);
+    *out = (Tensor){0};
+    out->data = a->data;
+    out->shape = s;
+    out->numel = a->numel;
+    out->op = VIEW_OP;
+    out->graph = g;
+    out->in[0] = a;
+    if (g->no_grad <= 0 && a->requires_grad) {
+        out->grad = a->grad;
+        out->requires_grad = true;
+    }
+    return out;
+}
+
+/* ========================================================================= */
+/* Softmax, log-softmax, cross-entropy (over the last dimension, row by row) */
+/* ========================================================================= */
+
+/* Every op here subtracts the row's max before exp: softmax(x) = softmax(x - c)
+ * for any c, and with c = max every exponent is <= 0, so exp() never
+ * overflows (exp(1000) is inf in float; exp(0) = 1 at worst). */
+static float row_max(const float *x, int V)
+{
+    float m = x[0];
+    for (int v = 1; v < V; v++) m = x[v] > m ? x[v] : m;
+    return m;
+}
+
+/* ---- softmax ------------------------------------------------------------- */
+
+static void softmax_backward(Tensor *out);
+
+Tensor *tensor_softmax(Tensor *a)
+{
+    Tensor *out = unary_result(a, "softmax", softmax_backward);
+    int V = a->shape.d[a->shape.ndim - 1], rows = a->numel / V;
+    for (int r = 0; r < rows; r++) {
+        const float *x = a->data + (size_t)r * V;
+        float *y = out->data + (size_t)r * V;
+        float m = row_max(x, V), sum = 0.0f;
+        for (int v = 0; v < V; v++) {
+            y[v] = expf(x[v] - m);
+            sum += y[v];
+        }
+        for (int v = 0; v < V; v++) y[v] = y[v] / sum;
+    }
+    return out;
+}
+
+/* forward: out = exp(a - max) / sum(exp(a - max))          (each row)
+ * local:   d out[v] / d a[u] = out[v] (1[u == v] - out[u])
+ * so       da[u] += out[u] * (dout[u] - sum_v dout[v] out[v]) */
+static void softmax_backward(Tensor *out)
+{
+    Tensor *a = out->in[0];
+    if (!a->grad) return;
+    int V = a->shape.d[a->shape.ndim - 1], rows = a->numel / V;
+    for (int r = 0; r < rows; r++) {
+        const float *y = out->data + (size_t)r * V, *g = out->grad + (size_t)r * V;
+        float *d = a->grad + (size_t)r * V, dot = 0.0f;
+        for (int v = 0; v < V; v++) dot += g[v] * y[v];
+        for (int v = 0; v < V; v++) d[v] += y[v] * (g[v] - dot);
+    }
+}
+
+/* ---- log_softmax --------------------------------------------------------- */
+
+static void log_softmax_backward(Tensor *out);
+
+Tensor *tensor_log_softmax(Tensor *a)
+{
+    Tensor *out = unary_result(a, "log_softmax", log_softmax_backward);
+    int V = a->shape.d[a->shape.ndim - 1], rows = a->numel / V;
+    for (int r = 0; r < rows; r++) {
+        const float *x = a->data + (size_t)r * V;
+        float *y = out->data + (size_t)r * V;
+        float m = row_max(x, V), sum = 0.0f;
+        for (int v = 0; v < V; v++) sum += expf(x[v] - m);
+        float lse = logf(sum);              /* log sum exp(x - max) */
+        for (int v = 0; v < V; v++) y[v] = (x[v] - m) - lse;
+    }
+    return out;
+}
+
+/* forward: out = (a - max) - log(sum(exp(a - max)))        (each row)
+ * local:   d out[v] / d a[u] = 1[u == v] - softmax(a)[u], softmax = exp(out)
+ * so       da[u] += dout[u] - exp(out[u]) * sum_v dout[v] */
+static void log_softmax_backward(Tensor *out)
+{
+    Tensor *a = out->in[0];
+    if (!a->grad) return;
+    int V = a->shape.d[a->shape.ndim - 1], rows = a->numel / V;
+    for (int r = 0; r < rows; r++) {
+        const float *y = out->data + (size_t)r * V, *g = out->grad + (size_t)r * V;
+        float *d = a->grad + (size_t)r * V, sum = 0.0f;
+        for (int v = 0; v < V; v++) sum += g[v];
+        for (int v = 0; v < V; v++) d[v] += g[v] - expf(y[v]) * sum;
+    }
+}
+
+/* ---- cross_entropy (fused) ----------------------------------------------- */
+
+static void cross_entropy_backward(Tensor *out);
+
+/* The composed version is log_softmax, pick the label, negate, mean; fused, each
+ * row is one pass: max, sum of exp(x - max), and the label's log-probability
+ * (x[y] - max) - log(sum), the very expression log_softmax computes, so the two
+ * losses are equal to the last bit (tested). The softmax of each row is kept
+ * for the backward. */
+Tensor *tensor_cross_entropy(Tensor *logits, const int *y)
+{
+    CHECK_TENSOR(logits, "tensor_cross_entropy");
+    char sl[48];
+    KIT_CHECK(y != NULL, "tensor_cross_entropy: the label array is NULL. HINT: pass the batch's targets Y");
+    KIT_CHECK(logits->shape.ndim == 2, "tensor_cross_entropy: logits are %s, not [B, V]. HINT: one row of V scores per example",
+              shape_str(logits->shape, sl));
+    int B = logits->shape.d[0], V = logits->shape.d[1];
+    for (int b = 0; b < B; b++)
+        KIT_CHECK(y[b] >= 0 && y[b] < V,
+                  "tensor_cross_entropy: label %d at row %d is outside 0..%d (logits %s). HINT: labels are 0 ('.') to %d",
+                  y[b], b, V - 1, shape_str(logits->shape, sl), V - 1);
+    Tensor *out = op_result(SHAPE(1), "cross_entropy", cross_entropy_backward, logits, NULL);   /* [1] */
+    out->idx = y;
+    float *probs = out->requires_grad ? step_scratch(out->graph, B * V) : NULL;   /* [B, V] */
+    double total = 0.0;   /* as tensor_mean_all sums: in double (see sum_double) */
+    for (int b = 0; b < B; b++) {
+        const float *x = logits->data + (size_t)b * V;
+        float m = row_max(x, V), sum = 0.0f;
+        float *p = probs ? probs + (size_t)b * V : NULL;
+        for (int v = 0; v < V; v++) {
+            float e = expf(x[v] - m);
+            if (p) p[v] = e;
+            sum += e;
+        }
+        float lse = logf(sum);
+        total += -((x[y[b]] - m) - lse);     /* -log softmax(x)[y], a float, summed in double */
+        if (p)
+            for (int v = 0; v < V; v++) p[v] = p[v] / sum;
+    }
+    out->data[0] = (float)(total / B);
+    out->saved = probs;
+    return out;
+}
+
+/* forward: out = mean_b -log softmax(logits[b])[y[b]]
+ * local:   d out / d logits[b, v] = (softmax[b, v] - 1[v == y[b]]) / B
+ * so       dlogits[b, v] += (p[b, v] - onehot[b, v]) * (dout / B) */
+static void cross_entropy_backward(Tensor *out)
+{
+    Tensor *logits = out->in[0];
+    if (!logits->grad) return;
+    int B = logits->shape.d[0], V = logits->shape.d[1];
+    float g = out->grad[0] / (float)B;
+    for (int b = 0; b < B; b++) {
+        float *restrict d = logits->grad + (size_t)b * V;
+        const float *restrict p = out->saved + (size_t)b * V;
+        for (int v = 0; v < V; v++) d[v] += p[v] * g;
+        d[out->idx[b]] -= g;
+    }
+}
+
+/* ========================================================================= */
+/* Backward and training                                                     */
+/* ========================================================================= */
+
+void tensor_backward(Tensor *loss)
+{
+    CHECK_TENSOR(loss, "tensor_backward");
+    char sl[48];
+    KIT_CHECK(loss->numel == 1, "tensor_backward: the loss is %s, not one number. HINT: reduce it first (tensor_mean_all)",
+              shape_str(loss->shape, sl));
+    KIT_CHECK(loss->requires_grad && loss->grad,
+              "tensor_backward: the loss does not require a gradient. HINT: was it computed from tensor_param() "
+              "parameters, with no_grad off?");
+    Graph *g = loss->graph;
+    /* The newest tape entry that the loss is (a view's base stands for the view). */
+    Tensor *start = loss;
+    while (start && !start->backward && start->op == VIEW_OP) start = start->in[0];
+    if (start && !start->backward) start = NULL;           /* a leaf: nothing recorded */
+    /* A second backward over the same tape must push only its own gradient:
+     * clear what the first one left in the intermediates (parameters, the
+     * leaves, keep accumulating, as in torch). */
+    if (g->backward_ran)
+        for (Tensor *t = start; t; t = t->tape_prev) memset(t->grad, 0, (size_t)t->numel * sizeof(float));
+    loss->grad[0] += 1.0f;
+    for (Tensor *t = start; t; t = t->tape_prev) t->backward(t);
+    g->backward_ran = true;
+}
+
+void tensor_zero_grad(Tensor *t)
+{
+    if (t && t->grad) memset(t->grad, 0, (size_t)t->numel * sizeof(float));
+}
+
+void params_zero_grad(Tensor **params, int n)
+{
+    for (int i = 0; i < n; i++) tensor_zero_grad(params[i]);
+}
+
+void params_sgd(Tensor **params, int n, float lr)
+{
+    for (int i = 0; i < n; i++) {
+        Tensor *p = params[i];
+        CHECK_TENSOR(p, "params_sgd");
+        KIT_CHECK(p->grad != NULL, "params_sgd: parameter %d (op %s) has no gradient. HINT: make it with tensor_param()",
+                  i, p->op);
+        float *restrict w = p->data;
+        const float *restrict dw = p->grad;
+        /* p.data += -lr * p.grad: the step is rounded to float, then added */
+        for (int k = 0; k < p->numel; k++) w[k] += -lr * dw[k];
+    }
+}
+
+long params_count(Tensor **params, int n)
+{
+    long total = 0;
+    for (int i = 0; i < n; i++) total += params[i] ? params[i]->numel : 0;
+    return total;
+}
+
+/* ========================================================================= */
+/* Looking inside                                                            */
+/* ========================================================================= */
+
+float tensor_item(const Tensor *t)
+{
+    KIT_CHECK(t != NULL, "tensor_item: tensor is NULL. HINT: was it created?");
+    char st[48];
+    KIT_CHECK(t->numel == 1, "tensor_item: tensor %s has %d elements, not one. HINT: reduce it first (tensor_mean_all)",
+              shape_str(t->shape, st), t->numel);
+    return t->data[0];
+}
+
+void tensor_print(const Tensor *t, const char *name)
+{
+    char st[48];
+    if (!t) {
+        printf("%s (null)\n", name ? name : "tensor");
+        return;
+    }
+    printf("%s %s op=%s:", name ? name : "tensor", shape_str(t->shape, st), t->op ? t->op : "?");
+    int n = t->numel < 8 ? t->numel : 8;
+    for (int i = 0; i < n; i++) printf(" %.4f", t->data[i]);
+    printf("%s\n", t->numel > n ? " ..." : "");
+}

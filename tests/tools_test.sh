@@ -249,7 +249,7 @@ build
 got=$(run LAB=98 bash tools/check.sh); rc=$?
 expect_rc "check: a fresh skeleton fails" $rc 1
 expect_eq "check: a fresh skeleton's checklist and next: line" "$(untime <<<"$got")" "
-lab 98: Lab 98: a stand-in lab   (labs/98_fake/)
+lab 98: a stand-in lab   (labs/98_fake/)
   lab98.1  add two numbers ............................... TODO (not written yet)
   lab98.2  multiply two numbers .......................... TODO (not written yet)
   lab98.3  read through a pointer ........................ TODO (not written yet)
@@ -270,7 +270,7 @@ build
 got=$(run LAB=98 bash tools/check.sh); rc=$?
 expect_rc "check: exits 1 while anything fails" $rc 1
 expect_eq "check: one line per step, reasons under them, score, next:, debug help" "$(untime <<<"$got")" "
-lab 98: Lab 98: a stand-in lab   (labs/98_fake/)
+lab 98: a stand-in lab   (labs/98_fake/)
   lab98.1  add two numbers ............................... OK (T)
   lab98.2  multiply two numbers .......................... FAIL
            fake_mul(2, 3): got 5, expected 6   [tests/lab98_test.c:5]
@@ -311,7 +311,7 @@ expect_has "check: TAP carries the reason" "$(cat "$R/build/check/lab98.tap")" '
 echo "== narrowing: STEP, bad LAB, bad STEP"
 got=$(run LAB=98 STEP=2 bash tools/check.sh); rc=$?
 expect_rc "check STEP=2: fails" $rc 1
-expect_eq "check STEP=2: only that step" "$(untime <<<"$got" | sed -n 2,6p)" "lab 98: Lab 98: a stand-in lab   (labs/98_fake/)
+expect_eq "check STEP=2: only that step" "$(untime <<<"$got" | sed -n 2,6p)" "lab 98: a stand-in lab   (labs/98_fake/)
   lab98.2  multiply two numbers .......................... FAIL
            fake_mul(2, 3): got 5, expected 6   [tests/lab98_test.c:5]
 

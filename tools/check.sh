@@ -83,7 +83,7 @@ crash_id=; crash_dir=
 for d in "${labs[@]}"; do
   n=${d%%_*}
   t="$B/labs/$d/lab${n}_test"
-  title=$(head -n 1 "labs/$d/README.md" 2>/dev/null | sed -e 's/^#*[[:space:]]*//')
+  title=$(head -n 1 "labs/$d/README.md" 2>/dev/null | sed -e 's/^#*[[:space:]]*//' -e 's/^[Ll]ab [0-9][0-9]*:[[:space:]]*//')
   echo
   echo "${bold}lab $n: ${title:-$d}${off}   (labs/$d/)"
   if ! ls "labs/$d"/*.c > /dev/null 2>&1; then echo "  (labs/$d/ has no code yet)"; continue; fi

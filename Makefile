@@ -62,7 +62,7 @@ LAB_NN := $(if $(LAB),$(shell n='$(LAB)'; n=$${n#lab}; n=$${n%%_*}; n=$${n%%.*};
 LAB_DIR := $(if $(LAB_NN),$(firstword $(filter $(LAB_NN)_%,$(LAB_DIRS))))
 CHECK_DEPS := $(if $(LAB_DIR),$(LIBKIT) $(CORE_TESTS) $(B)/labs/$(LAB_DIR)/lab$(LAB_NN)_test,build)
 
-.PHONY: all build help test check test-tools skeletons plots docs deps clean compile_commands.json status next hint reset solution \
+.PHONY: all build help test check test-tools bench skeletons plots docs deps clean compile_commands.json status next hint reset solution \
         test-core test-solutions test-skeletons test-sync test-docs
 
 ## all: build the core, every lab (yours and the solutions) and every test
@@ -70,7 +70,7 @@ all: build
 	@echo
 	@echo "Built the kit in $(B)/. next: make lab01   (then: make check LAB=01)"
 
-build: $(LIBKIT) $(CORE_TESTS)
+build: $(LIBKIT) $(CORE_TESTS) $(B)/tools/bench
 
 ## help: list every target with what it does
 help:
@@ -149,13 +149,14 @@ check: $(CHECK_DEPS)
 test: test-core test-solutions test-sync test-skeletons test-tools test-docs
 	@echo
 	@echo "make test: all gates passed ($(B))."
+	@cat $(B)/gate/*.tsv | awk -F '\t' '{ if ($$2 == "OK") p++; else f++ } END { printf "steps: %d passed, %d failed\n", p, f }'
 
 test-core: build
-	@set -e; for t in $(CORE_TESTS); do echo "== $$t"; $$t; done
+	@rm -rf $(B)/gate; mkdir -p $(B)/gate; set -e; for t in $(CORE_TESTS); do echo "== $$t"; $$t --results $(B)/gate/$$(basename $$t).tsv; done
 
 test-solutions: build
-	@set -e; for d in $(LAB_DIRS); do n=$${d%%_*}; t=$(B)/solutions/$$d/lab$${n}_test; \
-	  if [ -x $$t ]; then echo "== $$t (solution of lab $$n: every step must pass)"; $$t --src solutions/$$d; \
+	@mkdir -p $(B)/gate; set -e; for d in $(LAB_DIRS); do n=$${d%%_*}; t=$(B)/solutions/$$d/lab$${n}_test; \
+	  if [ -x $$t ]; then echo "== $$t (solution of lab $$n: every step must pass)"; $$t --src solutions/$$d --results $(B)/gate/lab$${n}.tsv; \
 	  else echo "make test: lab $$n has no test suite (tests/lab$${n}_test.c)"; exit 1; fi; done
 
 test-sync:
@@ -205,6 +206,14 @@ docs:
 ## deps: install the Debian packages the kit needs (run as root: sudo make deps)
 deps:
 	apt-get update && apt-get install -y build-essential pkg-config check gnuplot-nox doxygen graphviz libjs-mathjax
+
+## bench: train labs 03, 05 and 02 (full batch) in C and, if installed, PyTorch, side by side (results in build/bench/results.json; NATIVE=1 for -march=native)
+bench: $(B)/tools/bench
+	-@B=$(B) bash tools/bench.sh
+
+$(B)/tools/bench: tools/bench.c $(LIBKIT)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP $< $(LIBKIT) $(LDSAN) $(LDLIBS) -o $@
 
 ## compile_commands.json: write compile_commands.json so clangd understands the code in your editor
 compile_commands.json:

@@ -1,0 +1,302 @@
+/*
+ * bench.c: how fast the core trains the lectures' models (the C side of `make bench`).
+ *
+ * What it is: one model per run (so the peak memory is that model's alone),
+ * trained for a fixed number of steps on one thread, printing one JSON line:
+ * steps per second, microseconds per step (wall clock and process CPU time),
+ * achieved GFLOP/s, peak memory (getrusage ru_maxrss) and the final loss.
+ * tools/bench_torch.py is the same in PyTorch, field for field, and
+ * tools/bench.sh runs the two alternately and prints the ratios.
+ * What it is not: a test (it asserts nothing) or a lab (no logs, no checkpoints).
+ *
+ * The models, built as the lectures build them (seed 2147483647, same init and
+ * order of draws as tests/core_parity_test.c, which proves they equal PyTorch's):
+ *   lab03  part 2's MLP: block 3, embedding 10, hidden 200, batch 32, plain
+ *          randn init, lr 0.1. One step = 32 randint draws, forward,
+ *          cross_entropy, backward, SGD update, step-arena reset.
+ *   lab05  part 3's batchnorm MLP (final code: no b1, bngain/bnbias, std(0)
+ *          unbiased without epsilon, running mean/std updated under no_grad).
+ *   lab02  part 1's full-batch step [57] over every bigram of the data file
+ *          (229,804 for data/names.txt): logits = W[xs], softmax by hand,
+ *          -mean log p + 0.01*mean(W^2), lr 50.
+ *          Why W[xs] (a row gather) equals one_hot(xs) @ W: row i of the one-hot
+ *          matrix is 1 at column xs[i] and 0 elsewhere, so row i of the product
+ *          is sum_k onehot[i][k] * W[k] = W[xs[i]], the row itself, exactly
+ *          (every other term is an exact 0). The backward matches too:
+ *          dW = onehot^T @ dlogits adds row i of dlogits into row xs[i] of dW,
+ *          which is what the embedding's backward does. The gather skips the
+ *          n x 27 x 27 multiply-adds by zero and the [n, 27] one-hot matrix.
+ *   lab02onehot  the same step with the one-hot matmul, as the lecture writes it.
+ *   lab02fused   the same loss with W[xs] and the core's fused cross_entropy
+ *          (-mean log softmax(W[xs])[ys]) instead of the by-hand softmax.
+ *
+ * FLOPs per step count only matrix multiplies: 2*M*K*N for a forward matmul
+ * [M,K] @ [K,N] and twice that for its backward (dA = dOut @ B^T and
+ * dB = A^T @ dOut), so 6*M*K*N per matmul per step; elementwise ops
+ * (tanh, exp, the adds, batchnorm's reductions, cross_entropy) are ignored.
+ * lab03 and lab05: 3 * (2*32*30*200 + 2*32*200*27) = 2,188,800.
+ * lab02 (gather): no matmul, so no GFLOP/s figure; lab02onehot: 6*n*27*27.
+ *
+ * Usage: bench --model lab03|lab05|lab02|lab02onehot|lab02fused [--steps N] [--warmup N] [--data FILE]
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "data.h"    /* words_load, words_split, dataset_build */
+#include "kit.h"     /* kit_now, KIT_ERROR */
+#include "rng.h"     /* TorchRng */
+#include "tensor.h"  /* the core being measured */
+
+#define SEED 2147483647u
+#define BATCH 32
+#define BLOCK 3
+#define EMB 10
+#define HIDDEN 200
+
+typedef struct Bench {
+    Graph g;
+    TorchRng rng;
+    Tensor *p[8];
+    int np;
+    Tensor *bnmean_running, *bnstd_running;  /* lab05 buffers: [1, H] */
+    Dataset ds;          /* lab03/05: the training split; lab02: all bigrams (T = 1) */
+    int Xb[BATCH * BLOCK], Yb[BATCH];   /* the minibatch, rebuilt each step */
+    float lr;
+    int onehot;          /* lab02: 0 = W[xs], 1 = one_hot @ W, 2 = W[xs] + fused cross_entropy */
+} Bench;
+
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static Tensor *randn_param(Bench *b, Shape s)
+{
+    Tensor *t = tensor_param(&b->g, s);
+    tensor_randn_(t, &b->rng);
+    b->p[b->np++] = t;
+    return t;
+}
+
+/* W /= s as torch's `randn(...) / s`: a division, not a multiply by 1/s. */
+static void div_scalar_(Tensor *t, float s)
+{
+    for (int i = 0; i < t->numel; i++)
+        t->data[i] = t->data[i] / s;
+}
+
+/* ix = torch.randint(0, n, (B,), generator=g); Xb, Yb = Xtr[ix], Ytr[ix] */
+static void draw_batch(Bench *b)
+{
+    for (int i = 0; i < BATCH; i++) {
+        int ix = (int)rng_randint(&b->rng, 0, b->ds.n);
+        memcpy(&b->Xb[i * BLOCK], &b->ds.X[(size_t)ix * BLOCK], sizeof(int) * BLOCK);
+        b->Yb[i] = b->ds.Y[ix];
+    }
+}
+
+/* ---- lab 03 ---------------------------------------------------------------- */
+static void lab03_init(Bench *b)
+{
+    randn_param(b, SHAPE(VOCAB, EMB));           // C  [V, C]
+    randn_param(b, SHAPE(BLOCK * EMB, HIDDEN));  // W1 [T*C, H]
+    randn_param(b, SHAPE(HIDDEN));               // b1 [H]
+    randn_param(b, SHAPE(HIDDEN, VOCAB));        // W2 [H, V]
+    randn_param(b, SHAPE(VOCAB));                // b2 [V]
+    b->lr = 0.1f;
+}
+
+static float lab03_step(Bench *b)
+{
+    Tensor *C = b->p[0], *W1 = b->p[1], *b1 = b->p[2], *W2 = b->p[3], *b2 = b->p[4];
+    draw_batch(b);
+    Tensor *emb = tensor_embed(C, b->Xb, SHAPE(BATCH, BLOCK));             // [B, T, C]
+    Tensor *embcat = tensor_view(emb, SHAPE(BATCH, BLOCK * EMB));          // [B, T*C]
+    Tensor *h = tensor_tanh(tensor_add(tensor_matmul(embcat, W1), b1));    // [B, H]
+    Tensor *logits = tensor_add(tensor_matmul(h, W2), b2);                 // [B, V]
+    Tensor *loss = tensor_cross_entropy(logits, b->Yb);                    // [1]
+    params_zero_grad(b->p, b->np);
+    tensor_backward(loss);
+    float v = tensor_item(loss);
+    params_sgd(b->p, b->np, b->lr);
+    graph_step_reset(&b->g);
+    return v;
+}
+
+/* ---- lab 05 (batchnorm) ---------------------------------------------------- */
+static void lab05_init(Bench *b)
+{
+    randn_param(b, SHAPE(VOCAB, EMB));                                     // C
+    Tensor *W1 = randn_param(b, SHAPE(BLOCK * EMB, HIDDEN));
+    tensor_scale_(W1, (float)(5.0 / 3.0));
+    div_scalar_(W1, (float)sqrt(BLOCK * EMB));                             // * (5/3) / 30**0.5
+    tensor_scale_(randn_param(b, SHAPE(HIDDEN, VOCAB)), 0.01f);            // W2
+    tensor_scale_(randn_param(b, SHAPE(VOCAB)), 0.0f);                     // b2: drawn, then zeroed
+    Tensor *bngain = tensor_param(&b->g, SHAPE(1, HIDDEN));
+    tensor_fill_(bngain, 1.0f);
+    b->p[b->np++] = bngain;
+    b->p[b->np++] = tensor_param(&b->g, SHAPE(1, HIDDEN));                 // bnbias
+    b->bnmean_running = tensor_buffer(&b->g, SHAPE(1, HIDDEN));
+    b->bnstd_running = tensor_buffer(&b->g, SHAPE(1, HIDDEN));
+    tensor_fill_(b->bnstd_running, 1.0f);
+    b->lr = 0.1f;
+}
+
+static float lab05_step(Bench *b)
+{
+    Tensor *C = b->p[0], *W1 = b->p[1], *W2 = b->p[2], *b2 = b->p[3];
+    Tensor *bngain = b->p[4], *bnbias = b->p[5];
+    draw_batch(b);
+    Tensor *emb = tensor_embed(C, b->Xb, SHAPE(BATCH, BLOCK));             // [B, T, C]
+    Tensor *embcat = tensor_view(emb, SHAPE(BATCH, BLOCK * EMB));          // [B, T*C]
+    Tensor *hpreact = tensor_matmul(embcat, W1);                           // [B, H]
+    Tensor *bnmeani = tensor_mean(hpreact, 0, true);                       // [1, H]
+    Tensor *bnstdi = tensor_std(hpreact, 0, true, true);                   // [1, H]
+    hpreact = tensor_add(tensor_div(tensor_mul(bngain, tensor_sub(hpreact, bnmeani)), bnstdi), bnbias);
+    bool was = graph_set_no_grad(&b->g, true);
+    Tensor *nm = tensor_add(tensor_mul_scalar(b->bnmean_running, 0.999f), tensor_mul_scalar(bnmeani, 0.001f));
+    Tensor *ns = tensor_add(tensor_mul_scalar(b->bnstd_running, 0.999f), tensor_mul_scalar(bnstdi, 0.001f));
+    memcpy(b->bnmean_running->data, nm->data, sizeof(float) * HIDDEN);
+    memcpy(b->bnstd_running->data, ns->data, sizeof(float) * HIDDEN);
+    graph_set_no_grad(&b->g, was);
+    Tensor *h = tensor_tanh(hpreact);                                      // [B, H]
+    Tensor *logits = tensor_add(tensor_matmul(h, W2), b2);                 // [B, V]
+    Tensor *loss = tensor_cross_entropy(logits, b->Yb);
+    params_zero_grad(b->p, b->np);
+    tensor_backward(loss);
+    float v = tensor_item(loss);
+    params_sgd(b->p, b->np, b->lr);
+    graph_step_reset(&b->g);
+    return v;
+}
+
+/* ---- lab 02 (full batch) ---------------------------------------------------- */
+static void lab02_init(Bench *b)
+{
+    randn_param(b, SHAPE(VOCAB, VOCAB));  // W [V, V]
+    b->lr = 50.0f;
+}
+
+static float lab02_step(Bench *b)
+{
+    Tensor *W = b->p[0];
+    int n = b->ds.n;
+    const int *xs = b->ds.X, *ys = b->ds.Y;   /* T = 1: X is [n] */
+    Tensor *logits = b->onehot == 1 ? tensor_matmul(tensor_one_hot(&b->g, xs, n, VOCAB), W)  // [n, V]
+                                    : tensor_embed(W, xs, SHAPE(n));                          // [n, V]
+    Tensor *nll;
+    if (b->onehot == 2) {
+        /* the same loss through the core's fused softmax-cross-entropy */
+        nll = tensor_cross_entropy(logits, ys);                             // [1]
+    } else {
+        Tensor *counts = tensor_exp(logits);
+        Tensor *probs = tensor_div(counts, tensor_sum(counts, 1, true));   // [n, V] / [n, 1]
+        nll = tensor_neg(tensor_mean_all(tensor_log(tensor_pick(probs, ys))));
+    }
+    Tensor *reg = tensor_mul_scalar(tensor_mean_all(tensor_pow(W, 2.0f)), 0.01f);
+    Tensor *loss = tensor_add(nll, reg);
+    params_zero_grad(b->p, b->np);
+    tensor_backward(loss);
+    float v = tensor_item(loss);
+    params_sgd(b->p, b->np, b->lr);
+    graph_step_reset(&b->g);
+    return v;
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: bench --model lab03|lab05|lab02|lab02onehot|lab02fused [--steps N] [--warmup N] [--data FILE]\n");
+    exit(2);
+}
+
+int main(int argc, char **argv)
+{
+    const char *model = NULL, *data = "data/names.txt";
+    long steps = -1, warmup = -1;
+    for (int i = 1; i < argc; i++) {
+        if (i + 1 < argc && strcmp(argv[i], "--model") == 0)
+            model = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--steps") == 0)
+            steps = atol(argv[++i]);
+        else if (i + 1 < argc && strcmp(argv[i], "--warmup") == 0)
+            warmup = atol(argv[++i]);
+        else if (i + 1 < argc && strcmp(argv[i], "--data") == 0)
+            data = argv[++i];
+        else
+            usage();
+    }
+    if (!model)
+        usage();
+    bool is02 = strncmp(model, "lab02", 5) == 0;
+    if (!(strcmp(model, "lab03") == 0 || strcmp(model, "lab05") == 0 || strcmp(model, "lab02") == 0 ||
+          strcmp(model, "lab02onehot") == 0 || strcmp(model, "lab02fused") == 0))
+        usage();
+    if (steps <= 0)
+        steps = is02 ? 20 : 20000;
+    if (warmup < 0)
+        warmup = is02 ? 2 : 200;
+
+    static Bench b; /* static: zeroed, and off the stack */
+    graph_init(&b.g);
+    rng_seed(&b.rng, SEED);
+    Words all;
+    char err[256];
+    if (words_load(&all, data, err, sizeof err) != 0) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+    float (*step)(Bench *) = NULL;
+    double flops = 0;
+    if (is02) {
+        dataset_build(&b.ds, &all, 1);   /* the bigrams, in file order */
+        lab02_init(&b);
+        b.onehot = strcmp(model, "lab02onehot") == 0 ? 1 : strcmp(model, "lab02fused") == 0 ? 2 : 0;
+        step = lab02_step;
+        flops = b.onehot == 1 ? 6.0 * b.ds.n * VOCAB * VOCAB : 0;
+    } else {
+        Words tr, dv, te;
+        words_split(&all, 42, &tr, &dv, &te);
+        dataset_build(&b.ds, &tr, BLOCK);
+        words_free(&tr);
+        words_free(&dv);
+        words_free(&te);
+        if (strcmp(model, "lab03") == 0)
+            lab03_init(&b), step = lab03_step;
+        else
+            lab05_init(&b), step = lab05_step;
+        flops = 3.0 * (2.0 * BATCH * BLOCK * EMB * HIDDEN + 2.0 * BATCH * HIDDEN * VOCAB);
+    }
+
+    float loss = 0;
+    for (long k = 0; k < warmup; k++)
+        loss = step(&b);
+    double t0 = kit_now(), c0 = cpu_now();
+    for (long k = 0; k < steps; k++)
+        loss = step(&b);
+    double dt = kit_now() - t0, cpu = cpu_now() - c0;
+
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("{\"impl\": \"c\", \"model\": \"%s\", \"examples\": %d, \"steps\": %ld, \"warmup\": %ld, "
+           "\"seconds\": %.6f, \"cpu_seconds\": %.6f, \"steps_per_s\": %.3f, \"us_per_step\": %.3f, "
+           "\"cpu_us_per_step\": %.3f, \"flops_per_step\": %.0f, \"gflops\": ",
+           model, b.ds.n, steps, warmup, dt, cpu, steps / dt, 1e6 * dt / steps, 1e6 * cpu / steps, flops);
+    if (flops > 0)
+        printf("%.4f", flops * steps / dt / 1e9);
+    else
+        printf("null");
+    printf(", \"peak_rss_kb\": %ld, \"final_loss\": %.7f, \"step_arena_bytes\": %zu}\n", ru.ru_maxrss,
+           (double)loss, b.g.step.high_water);
+
+    dataset_free(&b.ds);
+    words_free(&all);
+    graph_free(&b.g);
+    return 0;
+}

@@ -29,15 +29,27 @@
  *   lab02onehot  the same step with the one-hot matmul, as the lecture writes it.
  *   lab02fused   the same loss with W[xs] and the core's fused cross_entropy
  *          (-mean log softmax(W[xs])[ys]) instead of the by-hand softmax.
+ *   lab02counts  the same full-batch loss and gradient from the 27x27 bigram
+ *          count table N (lab 02's default, nn_loss_counts in
+ *          solutions/02_nn/nn.c, written out here with the same core ops
+ *          because bench links only the core): every pair with input x gets
+ *          the same row softmax(W[x]), so -(1/n) sum_i log p[x_i][y_i] =
+ *          -(1/n) sum_{x,y} N[x][y] log softmax(W)[x][y], and the gradient is
+ *          (1/n)(rowcount[x] softmax(W[x]) - N[x]) + 0.02 W / 729. One step is
+ *          [27, 27] work and memory whatever n is; N is counted once, before
+ *          the timed steps (its cost is reported as setup_cpu_us). Same loss
+ *          as lab02 up to float summation order (tests/lab02_test.c, step
+ *          lab02.fast): compare the final_loss fields of the two runs.
  *
  * FLOPs per step count only matrix multiplies: 2*M*K*N for a forward matmul
  * [M,K] @ [K,N] and twice that for its backward (dA = dOut @ B^T and
  * dB = A^T @ dOut), so 6*M*K*N per matmul per step; elementwise ops
  * (tanh, exp, the adds, batchnorm's reductions, cross_entropy) are ignored.
  * lab03 and lab05: 3 * (2*32*30*200 + 2*32*200*27) = 2,188,800.
- * lab02 (gather): no matmul, so no GFLOP/s figure; lab02onehot: 6*n*27*27.
+ * lab02 (gather), lab02fused, lab02counts: no matmul, so no GFLOP/s figure;
+ * lab02onehot: 6*n*27*27.
  *
- * Usage: bench --model lab03|lab05|lab02|lab02onehot|lab02fused [--steps N] [--warmup N] [--data FILE]
+ * Usage: bench --model lab03|lab05|lab02|lab02onehot|lab02fused|lab02counts [--steps N] [--warmup N] [--data FILE]
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -68,6 +80,7 @@ typedef struct Bench {
     int Xb[BATCH * BLOCK], Yb[BATCH];   /* the minibatch, rebuilt each step */
     float lr;
     int onehot;          /* lab02: 0 = W[xs], 1 = one_hot @ W, 2 = W[xs] + fused cross_entropy */
+    float N[VOCAB * VOCAB];  /* lab02counts: [V, V] bigram counts of ds (exact in float below 2^24) */
 } Bench;
 
 static double cpu_now(void)
@@ -210,9 +223,39 @@ static float lab02_step(Bench *b)
     return v;
 }
 
+/* lab02counts: the loss from the count table, counted once here (not timed per step). */
+static void lab02counts_init(Bench *b)
+{
+    lab02_init(b);
+    static long N[VOCAB * VOCAB];
+    for (int i = 0; i < b->ds.n; i++) N[b->ds.X[i] * VOCAB + b->ds.Y[i]]++;
+    for (int k = 0; k < VOCAB * VOCAB; k++) {
+        if (N[k] > (1L << 24)) KIT_ERROR("bench: a bigram occurs %ld times, more than a float counts exactly. HINT: a smaller --data file", N[k]);
+        b->N[k] = (float)N[k];
+    }
+}
+
+static float lab02counts_step(Bench *b)
+{
+    Tensor *W = b->p[0];
+    Tensor *counts = tensor_exp(W);                                        // [V, V]
+    Tensor *probs = tensor_div(counts, tensor_sum(counts, 1, true));       // [V, V] / [V, 1]: row x = softmax(W[x])
+    Tensor *N = tensor_from(&b->g, SHAPE(VOCAB, VOCAB), b->N);             // [V, V] constant
+    Tensor *loglik = tensor_sum_all(tensor_mul(N, tensor_log(probs)));     // [1]: sum_{x,y} N log p
+    Tensor *nll = tensor_mul_scalar(loglik, (float)(-1.0 / (double)b->ds.n));
+    Tensor *reg = tensor_mul_scalar(tensor_mean_all(tensor_pow(W, 2.0f)), 0.01f);
+    Tensor *loss = tensor_add(nll, reg);
+    params_zero_grad(b->p, b->np);
+    tensor_backward(loss);
+    float v = tensor_item(loss);
+    params_sgd(b->p, b->np, b->lr);
+    graph_step_reset(&b->g);
+    return v;
+}
+
 static void usage(void)
 {
-    fprintf(stderr, "usage: bench --model lab03|lab05|lab02|lab02onehot|lab02fused [--steps N] [--warmup N] [--data FILE]\n");
+    fprintf(stderr, "usage: bench --model lab03|lab05|lab02|lab02onehot|lab02fused|lab02counts [--steps N] [--warmup N] [--data FILE]\n");
     exit(2);
 }
 
@@ -236,12 +279,13 @@ int main(int argc, char **argv)
         usage();
     bool is02 = strncmp(model, "lab02", 5) == 0;
     if (!(strcmp(model, "lab03") == 0 || strcmp(model, "lab05") == 0 || strcmp(model, "lab02") == 0 ||
-          strcmp(model, "lab02onehot") == 0 || strcmp(model, "lab02fused") == 0))
+          strcmp(model, "lab02onehot") == 0 || strcmp(model, "lab02fused") == 0 || strcmp(model, "lab02counts") == 0))
         usage();
+    bool counts02 = strcmp(model, "lab02counts") == 0;   /* microseconds per step: time many */
     if (steps <= 0)
-        steps = is02 ? 20 : 20000;
+        steps = counts02 ? 3000 : is02 ? 20 : 20000;
     if (warmup < 0)
-        warmup = is02 ? 2 : 200;
+        warmup = counts02 ? 30 : is02 ? 2 : 200;
 
     static Bench b; /* static: zeroed, and off the stack */
     graph_init(&b.g);
@@ -253,8 +297,14 @@ int main(int argc, char **argv)
         return 1;
     }
     float (*step)(Bench *) = NULL;
-    double flops = 0;
-    if (is02) {
+    double flops = 0, setup_cpu = 0;
+    if (counts02) {
+        dataset_build(&b.ds, &all, 1);   /* the bigrams, in file order */
+        double s0 = cpu_now();
+        lab02counts_init(&b);            /* one pass over the n pairs, once */
+        setup_cpu = cpu_now() - s0;
+        step = lab02counts_step;
+    } else if (is02) {
         dataset_build(&b.ds, &all, 1);   /* the bigrams, in file order */
         lab02_init(&b);
         b.onehot = strcmp(model, "lab02onehot") == 0 ? 1 : strcmp(model, "lab02fused") == 0 ? 2 : 0;
@@ -292,8 +342,11 @@ int main(int argc, char **argv)
         printf("%.4f", flops * steps / dt / 1e9);
     else
         printf("null");
-    printf(", \"peak_rss_kb\": %ld, \"final_loss\": %.7f, \"step_arena_bytes\": %zu}\n", ru.ru_maxrss,
-           (double)loss, b.g.step.high_water);
+    printf(", \"peak_rss_kb\": %ld, \"final_loss\": %.7f, \"step_arena_bytes\": %zu", ru.ru_maxrss, (double)loss,
+           b.g.step.high_water);
+    if (counts02)
+        printf(", \"setup_cpu_us\": %.3f", 1e6 * setup_cpu);
+    printf("}\n");
 
     dataset_free(&b.ds);
     words_free(&all);

@@ -3,11 +3,12 @@
  * how your functions in nn.c are used.
  *
  * What it is: the command line around the one-layer net.
- *   lab02 train [--steps 300] [--lr 50] [--reg 0.01] [--forward onehot|gather|rows]
+ *   lab02 train [--steps 300] [--lr 50] [--reg 0.01] [--forward counts|onehot|gather|rows]
  *       first the lecture's demo on the 5 bigrams of the first name (loss,
- *       then 4 steps at lr 0.1), then full-batch gradient descent on every
- *       pair; logs <out>/loss.tsv, writes <out>/probs.tsv (the trained table
- *       next to lab 01's counted one) and <out>/W.ckpt, samples 5 names
+ *       then 4 steps at lr 0.1, always the one-hot path), then full-batch
+ *       gradient descent on every pair; logs <out>/loss.tsv, writes
+ *       <out>/probs.tsv (the trained table next to lab 01's counted one) and
+ *       <out>/W.ckpt, samples 5 names
  *   lab02 sample -n 20    20 names from the W saved by the last `train`
  * Shared flags (--data --seed --steps --lr --out --json --quiet --help) come
  * from train.h. --batch is not used: the lecture trains on the whole dataset
@@ -15,6 +16,11 @@
  * Default --steps is 300: the lecture re-ran its one-step cell about 266 times
  * (loss 2.4818); any W after 250 to 399 steps samples the lecture's names, and
  * the log holds step 266 for the comparison.
+ * --forward picks how each full-batch step computes the same loss: counts
+ * (default: nn_step_counts, the loss from the 27x27 count table; its work and
+ * memory do not grow with the number of pairs), or your nn_step along onehot
+ * (the lecture's code), gather (W[xs]) or rows (softmax(W)[xs]), each of
+ * which builds [n, V] tensors every step (about 150 MB for the one-hot path).
  * What it is not: the model (nn.c) or the figures (plots/lab02_*.gp read the
  * TSV files; C never plots).
  *
@@ -73,11 +79,9 @@ static void demo_first_word(Graph *g, Tensor *W, const Words *words, uint64_t se
 
 /* probs.tsv: the trained net's table softmax(W) next to lab 01's counted
  * (N + 1) / rowsum, one row per cell, what plots/lab02_probs.gp draws. */
-static void write_probs_tsv(const char *dir, const Tensor *W, const Pairs *d, bool quiet, double *maxdiff)
+static void write_probs_tsv(const char *dir, const Tensor *W, const NnCounts *c, bool quiet, double *maxdiff)
 {
-    static long N[VOCAB][VOCAB];
-    memset(N, 0, sizeof N);
-    for (int i = 0; i < d->n; i++) N[d->xs[i]][d->ys[i]]++;
+    const float *N = c->N;   // [V, V]
     TsvLog log;
     if (tsv_open(&log, dir, "probs.tsv", "row col bigram p_net p_count") != 0) exit(1);
     *maxdiff = 0;
@@ -85,11 +89,11 @@ static void write_probs_tsv(const char *dir, const Tensor *W, const Pairs *d, bo
         double rowexp = 0, rowcount = 0;
         for (int j = 0; j < VOCAB; j++) {
             rowexp += exp((double)W->data[i * VOCAB + j]);
-            rowcount += (double)N[i][j] + 1.0;
+            rowcount += (double)N[i * VOCAB + j] + 1.0;
         }
         for (int j = 0; j < VOCAB; j++) {
             double pn = exp((double)W->data[i * VOCAB + j]) / rowexp;
-            double pc = ((double)N[i][j] + 1.0) / rowcount;
+            double pc = ((double)N[i * VOCAB + j] + 1.0) / rowcount;
             if (fabs(pn - pc) > *maxdiff) *maxdiff = fabs(pn - pc);
             tsv_row(&log, "%d\t%d\t%c%c\t%.6g\t%.6g", i, j, itos(i), itos(j), pn, pc);
         }
@@ -98,11 +102,13 @@ static void write_probs_tsv(const char *dir, const Tensor *W, const Pairs *d, bo
     if (!quiet) printf("wrote %s/probs.tsv (the two tables side by side: make plots)\n", dir);
 }
 
-/* The data part of the loss alone (no regularisation), without recording a tape. */
-static double data_nll(Graph *g, Tensor *W, const Pairs *d)
+/* The data part of the loss alone (no regularisation), without recording a
+ * tape. From the counts whatever --forward was: the same number (tested), and
+ * no [n, V] tensors. */
+static double data_nll(Graph *g, Tensor *W, const NnCounts *c)
 {
     bool was = graph_set_no_grad(g, true);
-    Tensor *loss = nn_loss(nn_softmax(nn_logits_gather(W, d->xs, d->n)), W, d->ys, 0.0f);
+    Tensor *loss = nn_loss_counts(g, W, c, 0.0f);
     double v = tensor_item(loss);
     graph_set_no_grad(g, was);
     graph_step_reset(g);
@@ -145,7 +151,8 @@ int main(int argc, char **argv)
         "lab02", "the bigram model as a one-layer neural net (makemore part 1)", commands,
         "examples:\n"
         "  lab02 train                       300 full-batch steps at lr 50; loss.tsv, probs.tsv, 5 samples\n"
-        "  lab02 train --forward onehot      the lecture's one-hot matmul (same numbers, ~27x the work)\n"
+        "  lab02 train --forward onehot      the lecture's one-hot matmul over every pair (same numbers up to\n"
+        "                                    float rounding; thousands of times the work of the default)\n"
         "  lab02 sample -n 20                20 names from the last trained W\n"
         "  lab02 train --data ../shared/data/makemore-names.txt   the lecture's dataset\n"};
     KitArgs a;
@@ -154,20 +161,24 @@ int main(int argc, char **argv)
     a.lr = 50.0;
     double reg = 0.01;
     int nsamples = -1;
-    const char *forward = "rows";
+    const char *forward = "counts";
     const KitOpt opts[] = {
-        {"--reg", KIT_OPT_DOUBLE, &reg, 0, 1e6, "weight of the regularisation reg * mean(W^2) (default 0.01)"},
-        {"--forward", KIT_OPT_STRING, &forward, 0, 0, "onehot (the lecture's code), gather (W[xs]) or rows (softmax(W)[xs], default)"},
+        {"--reg", KIT_OPT_DOUBLE, &reg, 0, 1e6, "weight of the regularisation reg * mean(W^2)"},
+        {"--forward", KIT_OPT_STRING, &forward, 0, 0,
+         "how each full-batch step computes the same loss: counts (from the 27x27 bigram count table, "
+         "27x27 work per step), or your nn_step along onehot (the lecture's code), gather (W[xs]) or rows "
+         "(softmax(W)[xs]), each [n, 27] work per step"},
         {"-n", KIT_OPT_INT, &nsamples, 1, 1000000, "how many names to sample (default 5 for train, 20 for sample)"},
     };
     kit_parse_args(argc, argv, &prog, &a, opts, (int)(sizeof opts / sizeof opts[0]));
     const char *cmd = a.command ? a.command : "train";
     if (nsamples < 0) nsamples = strcmp(cmd, "sample") == 0 ? 20 : 5;
     NnForward path = NN_ROWS;
+    bool use_counts = strcmp(forward, "counts") == 0;
     if (strcmp(forward, "onehot") == 0) path = NN_ONEHOT;
     else if (strcmp(forward, "gather") == 0) path = NN_GATHER;
-    else if (strcmp(forward, "rows") != 0) {
-        fprintf(stderr, "lab02: --forward %s: expected onehot, gather or rows. HINT: they compute the same loss; rows is fastest\n", forward);
+    else if (strcmp(forward, "rows") != 0 && !use_counts) {
+        fprintf(stderr, "lab02: --forward %s: expected counts, onehot, gather or rows. HINT: they compute the same loss; counts is fastest\n", forward);
         return 2;
     }
     if (strcmp(cmd, "sample") == 0) return cmd_sample(&a, nsamples);
@@ -189,6 +200,10 @@ int main(int argc, char **argv)
     // 2. the whole dataset: a fresh W from a fresh generator, as the lecture re-initialises it
     Pairs d = {0};
     nn_pairs_build(&d, &words);
+    // the count table: all the counts path needs (a sufficient statistic, see nn.h),
+    // and what data_nll and probs.tsv use whatever the path
+    static NnCounts counts;
+    nn_counts_build(&counts, &d);
     TorchRng r;
     rng_seed(&r, a.seed);
     tensor_randn_(W, &r);
@@ -204,7 +219,9 @@ int main(int argc, char **argv)
     double loss = NAN, loss99 = NAN, loss266 = NAN, first = NAN;
     double t0 = kit_now();
     for (long k = 0; k < a.steps; k++) {
-        loss = nn_step(&g, W, &d, (float)a.lr, (float)reg, path);   // the loss of forward k, then the update
+        // the loss of forward k, then the update
+        loss = use_counts ? nn_step_counts(&g, W, &counts, (float)a.lr, (float)reg)
+                          : nn_step(&g, W, &d, (float)a.lr, (float)reg, path);
         if (!kit_loss_ok(loss, k)) {
             tsv_close(&log);
             return 1;
@@ -222,12 +239,12 @@ int main(int argc, char **argv)
         printf("loss at step 0: %.4f", first);
         if (!isnan(loss99)) printf(", step 99: %.4f", loss99);
         if (!isnan(loss266)) printf(", step 266: %.4f", loss266);
-        printf(", last (step %ld): %.4f   (%.1f ms/step)\n", a.steps - 1, loss, ms_per_step);
+        printf(", last (step %ld): %.4f   (%.3g ms/step)\n", a.steps - 1, loss, ms_per_step);
     }
 
     // where the net ended: its data NLL against the counting model's
-    double nll = data_nll(&g, W, &d), maxdiff = 0;
-    write_probs_tsv(a.out, W, &d, a.quiet, &maxdiff);
+    double nll = data_nll(&g, W, &counts), maxdiff = 0;
+    write_probs_tsv(a.out, W, &counts, a.quiet, &maxdiff);
     if (!a.quiet)
         printf("data NLL %.4f + regularisation %.4f; max |softmax(W) - (N+1)/rowsum| = %.4f\n", nll, loss - nll, maxdiff);
 
@@ -257,6 +274,7 @@ int main(int argc, char **argv)
         json_num(stdout, "demo_loss0", demo[0]);
         json_num(stdout, "demo_loss4", demo[1]);
         json_num(stdout, "steps", (double)a.steps);
+        json_str(stdout, "forward", forward);
         json_num(stdout, "loss0", first);
         if (!isnan(loss99)) json_num(stdout, "loss99", loss99);
         if (!isnan(loss266)) json_num(stdout, "loss266", loss266);

@@ -18,6 +18,7 @@
  *   W       [V, V]  the weights (a parameter: lives in the graph's params arena)
  *   logits, counts, probs  [n, V]
  *   loss    [1]
+ *   N       [V, V]  the bigram count table (the fast path, NnCounts)
  *
  * Memory: Pairs owns two malloc'ed arrays (free them with nn_pairs_free). Every
  * tensor an op returns lives in the graph's step arena until graph_step_reset().
@@ -124,5 +125,54 @@ float nn_step(Graph *g, Tensor *W, const Pairs *d, float lr, float reg, NnForwar
  * @return the length of the name written
  */
 int nn_sample(const Tensor *W, TorchRng *g, char *out, int cap);
+
+/* ------------------------------------------------------------------------- */
+/* The fast path (provided, not a TODO): the same loss from the count table    */
+/* ------------------------------------------------------------------------- */
+
+/**
+ * The training set as this model sees it. The model's prediction for pair i
+ * depends only on x_i, which takes 27 values, so the n terms of the loss are
+ * only 27 x 27 different numbers, log softmax(W[x])[y], each repeated
+ * N[x][y] times. The count table N (lab 01's table) is therefore a sufficient
+ * statistic: the loss and its gradient depend on the pairs only through it.
+ */
+typedef struct NnCounts {
+    float N[VOCAB * VOCAB];  /**< [V, V] N[x][y]: how many pairs are (x, y). Floats hold
+                                  whole numbers exactly up to 2^24, checked on build */
+    long n;                  /**< number of pairs, the sum of N */
+} NnCounts;
+
+/**
+ * @brief Count the pairs into @p c (lab 01's count table): one pass over the
+ * n pairs, done once before training.
+ * @param c  filled (nothing to free: the table is inside the struct)
+ * @param d  the pairs (borrowed; not needed by the counts path afterwards)
+ */
+void nn_counts_build(NnCounts *c, const Pairs *d);
+
+/**
+ * @brief The loss of nn_loss(), full batch, from the counts:
+ * `-(1/n) sum_{x,y} N[x][y] * log(softmax(W)[x][y]) + reg * mean(W**2)`,
+ * with the same ops on [V, V] instead of [n, V] (your nn_softmax on the 27
+ * rows of W, log, times N, sum). Equal to the lecture's one-hot loss up to
+ * summation order (tested); the core's backward then gives
+ * `dW = (1/n) * (rowcount[x] * softmax(W[x]) - N[x]) + reg * 2 * W / 729`.
+ * @param g    the graph whose step arena holds the results (N is copied there)
+ * @param W    [V, V] weights
+ * @param c    the counts (borrowed)
+ * @param reg  weight of the regularisation
+ * @return loss [1]; requires grad when W does
+ */
+Tensor *nn_loss_counts(Graph *g, Tensor *W, const NnCounts *c, float reg);
+
+/**
+ * @brief One full-batch gradient descent step through nn_loss_counts(): the
+ * same update as nn_step() on the pairs @p c was built from, but its work and
+ * memory are 27 x 27, whatever n is (the driver's default, `--forward counts`).
+ * Zeroes W's grad, runs backward, `W.data += -lr * W.grad`, graph_step_reset(g).
+ * @return the loss of the forward pass (before the update)
+ */
+float nn_step_counts(Graph *g, Tensor *W, const NnCounts *c, float lr, float reg);
 
 #endif /* LAB02_NN_H */

@@ -9,6 +9,9 @@
  * so you never write a derivative here.
  * What it is not: the driver (main.c) or a faster softmax (the core has a
  * fused cross_entropy; here the lecture's by-hand version is the point).
+ * At the end, provided (not a TODO): the fast path the driver trains with by
+ * default, the same loss computed from the 27x27 count table; read it after
+ * lab02.4 (the handout's section "The fast path" says why it is the same math).
  *
  * Shapes: V = 27, n = number of pairs.
  *   xs, ys [n]; xenc, logits, counts, probs [n, V]; W [V, V]; loss [1].
@@ -213,4 +216,64 @@ int nn_sample(const Tensor *W, TorchRng *g, char *out, int cap)
     (void)W; (void)g; (void)out; (void)cap;
     KIT_TODO("lab02.4", "sample a name from softmax(W[ix])");
 #endif
+}
+
+/* ------------------------------------------------------------------------- */
+/* The fast path (provided, not a TODO): the loss from the count table        */
+/* ------------------------------------------------------------------------- */
+/*
+ * Why it is the same loss. Every pair with input x gets the same row of
+ * probabilities, p[x] = softmax(W[x]), so the lecture's mean over the n pairs
+ * groups into 27 x 27 repeated terms:
+ *
+ *   -(1/n) sum_i log p[x_i][y_i]  =  -(1/n) sum_{x,y} N[x][y] * log p[x][y]
+ *
+ * where N[x][y] counts the pairs (x, y): lab 01's table. Its gradient groups
+ * the same way: (1/n) sum_{i: x_i = x} (p[x] - onehot(y_i)) is
+ * (1/n) (rowcount[x] * p[x] - N[x]). So one step costs 27 x 27 work and
+ * memory instead of n x 27 (229,804 x 27 here), and gives the same W up to
+ * the order in which float sums are added (tested against the one-hot path).
+ */
+
+void nn_counts_build(NnCounts *c, const Pairs *d)
+{
+    long N[VOCAB * VOCAB] = {0};   // count in long, then copy: a float stops counting at 2^24
+    for (int i = 0; i < d->n; i++) {
+        KIT_CHECK(d->xs[i] >= 0 && d->xs[i] < VOCAB && d->ys[i] >= 0 && d->ys[i] < VOCAB,
+                  "pair %d is (%d, %d), outside 0..26. HINT: build the pairs with nn_pairs_build()", i, d->xs[i], d->ys[i]);
+        N[d->xs[i] * VOCAB + d->ys[i]]++;
+    }
+    for (int k = 0; k < VOCAB * VOCAB; k++) {
+        KIT_CHECK(N[k] <= (1L << 24), "bigram %c%c occurs %ld times, more than a float counts exactly. HINT: a smaller --data file",
+                  itos(k / VOCAB), itos(k % VOCAB), N[k]);
+        c->N[k] = (float)N[k];
+    }
+    c->n = d->n;
+}
+
+Tensor *nn_loss_counts(Graph *g, Tensor *W, const NnCounts *c, float reg)
+{
+    KIT_CHECK(c->n > 0, "nn_loss_counts: the count table is empty. HINT: nn_counts_build() first");
+    Tensor *probs = nn_softmax(W);                                   // [V, V]: row x = softmax(W[x]), the 27 distinct rows
+    Tensor *N = tensor_from(g, SHAPE(VOCAB, VOCAB), c->N);           // [V, V]: a constant, no grad
+    // sum_i log p[x_i][y_i], grouped: each cell's log-probability times how often it occurs
+    Tensor *loglik = tensor_sum_all(tensor_mul(N, tensor_log(probs)));            // [1]
+    Tensor *nll = tensor_mul_scalar(loglik, (float)(-1.0 / (double)c->n));        // [1]: -(1/n) * ...
+    // + reg * (W**2).mean(), the same ops as nn_loss
+    Tensor *wreg = tensor_mul_scalar(tensor_mean_all(tensor_pow(W, 2.0f)), reg);  // [1]
+    return tensor_add(nll, wreg);                                                  // [1]
+}
+
+float nn_step_counts(Graph *g, Tensor *W, const NnCounts *c, float lr, float reg)
+{
+    Tensor *loss = nn_loss_counts(g, W, c, reg);   // [1]
+    float value = tensor_item(loss);
+    params_zero_grad(&W, 1);
+    tensor_backward(loss);   // dW = (1/n) (rowcount[x] p[x] - N[x]) + reg * 2 W / 729, by the core
+    bool was = graph_set_no_grad(g, true);
+    for (int i = 0; i < W->numel; i++)
+        W->data[i] += -lr * W->grad[i];
+    graph_set_no_grad(g, was);
+    graph_step_reset(g);   // every [V, V] tensor of this step goes; W stays
+    return value;
 }

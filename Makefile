@@ -62,7 +62,7 @@ LAB_NN := $(if $(LAB),$(shell n='$(LAB)'; n=$${n#lab}; n=$${n%%_*}; n=$${n%%.*};
 LAB_DIR := $(if $(LAB_NN),$(firstword $(filter $(LAB_NN)_%,$(LAB_DIRS))))
 CHECK_DEPS := $(if $(LAB_DIR),$(LIBKIT) $(CORE_TESTS) $(B)/labs/$(LAB_DIR)/lab$(LAB_NN)_test,build)
 
-.PHONY: all build help test check test-tools bench skeletons plots docs deps clean compile_commands.json status next hint reset solution \
+.PHONY: all build help test check test-tools bench fuzz memcheck test-robust skeletons plots docs deps clean compile_commands.json status next hint reset solution \
         test-core test-solutions test-skeletons test-sync test-docs
 
 ## all: build the core, every lab (yours and the solutions) and every test
@@ -205,7 +205,7 @@ docs:
 
 ## deps: install the Debian packages the kit needs (run as root: sudo make deps)
 deps:
-	apt-get update && apt-get install -y build-essential pkg-config check gnuplot-nox doxygen graphviz libjs-mathjax
+	apt-get update && apt-get install -y build-essential pkg-config check gnuplot-nox doxygen graphviz libjs-mathjax valgrind clang libclang-rt-14-dev
 
 ## bench: train labs 03, 05 and 02 (full batch) in C and, if installed, PyTorch, side by side (results in build/bench/results.json; NATIVE=1 for -march=native)
 bench: $(B)/tools/bench
@@ -214,6 +214,18 @@ bench: $(B)/tools/bench
 $(B)/tools/bench: tools/bench.c $(LIBKIT)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -MMD -MP $< $(LIBKIT) $(LDSAN) $(LDLIBS) -o $@
+
+## fuzz: fuzz the words-file and checkpoint loaders with libFuzzer (clang), FUZZ_SECONDS=60 each
+fuzz:
+	@bash tools/fuzz.sh
+
+## memcheck: valgrind on one short training (and sample/eval) per lab: zero errors, zero leaks
+memcheck: build
+	@B=$(B) bash tools/memcheck.sh
+
+## test-robust: bad data files, flags, checkpoints, NaN, Ctrl-C and skeletons, against the lab binaries
+test-robust: build
+	@B=$(B) bash tests/robust_test.sh
 
 ## compile_commands.json: write compile_commands.json so clangd understands the code in your editor
 compile_commands.json:

@@ -607,6 +607,29 @@ static const char *dims_str(const uint32_t *d, int ndim, char *buf, size_t n)
     return buf;
 }
 
+/* A name read from a file, fit for a one-line message: bytes outside printable
+ * ASCII (a newline, a NUL, an escape sequence) are shown as \xHH, never copied
+ * to the terminal raw, and a long name is cut after NAME_SHOWN bytes with "..."
+ * so the HINT still fits the caller's buffer. buf holds NAME_SHOWN_BUF bytes. */
+#define NAME_SHOWN 32
+#define NAME_SHOWN_BUF (4 * NAME_SHOWN + 4)
+static const char *name_str(const unsigned char *name, uint32_t len, char *buf)
+{
+    size_t l = 0;
+    for (uint32_t i = 0; i < len; i++) {
+        if (i == NAME_SHOWN) {
+            memcpy(buf + l, "...", 3);
+            l += 3;
+            break;
+        }
+        unsigned char c = name[i];
+        if (c >= 0x20 && c < 0x7f && c != '\\') buf[l++] = (char)c;
+        else l += (size_t)sprintf(buf + l, "\\x%02X", c);
+    }
+    buf[l] = '\0';
+    return buf;
+}
+
 static int ckpt_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int ckpt_fail(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -838,8 +861,9 @@ int ckpt_load(const char *path, Tensor *const *tensors, const char *const *names
         const char *name = (const char *)buf + off + 4;
         off += 4 + len;
         if (len != strlen(names[i]) || memcmp(name, names[i], len) != 0) {
-            ckpt_fail(err, errlen, "%s: tensor %d is named '%.*s' in the checkpoint but the model wants '%s'. HINT: it was written by another lab or model; load it with the binary that trained it",
-                      path, i, (int)len, name, names[i]);
+            char shown[NAME_SHOWN_BUF];
+            ckpt_fail(err, errlen, "%s: tensor %d is named '%s' in the checkpoint but the model wants '%s'. HINT: it was written by another lab or model; load it with the binary that trained it",
+                      path, i, name_str((const unsigned char *)name, len, shown), names[i]);
             goto done;
         }
         uint32_t ndim = get_le32(buf + off);

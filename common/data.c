@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,6 +182,16 @@ int words_load(Words *out, const char *path, char *err, size_t errlen)
     fclose(f);
     buf[len] = '\0';
 
+    /* A UTF-8 byte-order mark (EF BB BF) at the very start is what some Windows
+     * editors write before the text: not part of the first name, so it is
+     * skipped. Columns are then counted from after it, as an editor shows them.
+     * Anywhere else those bytes are refused like any non-ASCII character. */
+    bool bom = len >= 3 && (unsigned char)buf[0] == 0xEF && (unsigned char)buf[1] == 0xBB && (unsigned char)buf[2] == 0xBF;
+    if (bom) {
+        memmove(buf, buf + 3, len - 3 + 1); /* with the final NUL */
+        len -= 3;
+    }
+
     /* Pass 1: check every line and count the names. Nothing is changed yet, so
      * an error leaves nothing half-done. */
     int n = 0;
@@ -214,7 +225,7 @@ int words_load(Words *out, const char *path, char *err, size_t errlen)
     if (n == 0) {
         free(buf);
         return load_fail(out, err, errlen, "%s: no names: the file is %s. HINT: pass a words file with one name per line, e.g. --data data/names.txt",
-                         path, len == 0 ? "empty" : "only blank lines");
+                         path, len > 0 ? "only blank lines" : bom ? "only a UTF-8 byte-order mark" : "empty");
     }
 
     /* Pass 2: cut the lines in place; words[i] points into buf. */

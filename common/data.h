@@ -33,7 +33,9 @@ typedef struct Words {
 
 /**
  * @brief Load a words file: one name per line, a-z only. LF or CRLF line ends,
- * a missing final newline and empty lines are accepted; anything else
+ * a missing final newline, empty lines and a UTF-8 byte-order mark (EF BB BF)
+ * at the very start of the file (skipped; columns in messages count from after
+ * it; the same bytes anywhere else are refused) are accepted; anything else
  * (uppercase, digits, spaces, accents, a NUL byte, a line over WORD_MAX_LEN, an
  * empty file, a missing or unreadable file, a directory) is refused.
  * @param out   filled on success; free with words_free()

@@ -126,6 +126,46 @@ static int find_shared(const char *name, size_t len)
     return -1;
 }
 
+/* ---- KitOpt.commands: the space-separated subcommands a lab flag belongs to ---- */
+
+/* The next word of a space-separated list: its start in *w and length in *len; false at the end. */
+static bool next_word(const char **p, const char **w, size_t *len)
+{
+    while (**p == ' ') (*p)++;
+    if (!**p) return false;
+    *w = *p;
+    while (**p && **p != ' ') (*p)++;
+    *len = (size_t)(*p - *w);
+    return true;
+}
+
+static bool list_has(const char *list, const char *word)
+{
+    const char *p = list, *w;
+    size_t len;
+    while (next_word(&p, &w, &len))
+        if (len == strlen(word) && strncmp(w, word, len) == 0) return true;
+    return false;
+}
+
+/* "train", "train and sample", "train, lrsearch and sample"; returns how many words. */
+static int list_phrase(const char *list, char *buf, size_t n)
+{
+    const char *p = list, *w;
+    size_t len;
+    int count = 0, total = 0;
+    while (next_word(&p, &w, &len)) total++;
+    buf[0] = '\0';
+    p = list;
+    while (next_word(&p, &w, &len)) {
+        size_t l = strlen(buf);
+        const char *sep = count == 0 ? "" : count == total - 1 ? " and " : ", ";
+        snprintf(buf + l, n - l, "%s%.*s", sep, (int)len, w);
+        count++;
+    }
+    return total;
+}
+
 /* ---- number parsing: the whole string, base 10, no overflow, no nan/inf ---- */
 
 static bool parse_ll(const char *s, long long *out)
@@ -199,16 +239,22 @@ static void print_usage(const KitProgram *prog, const KitArgs *a, const KitOpt *
         snprintf(left, sizeof left, "%s%s", o->name, meta);
         fprintf(f, "  %-22s%s", left, o->help ? o->help : "");
         switch (o->type) {
-        case KIT_OPT_INT: fprintf(f, ", %.0f to %.0f (default %d)\n", o->min, o->max, *(int *)o->value); break;
-        case KIT_OPT_LONG: fprintf(f, ", %.0f to %.0f (default %ld)\n", o->min, o->max, *(long *)o->value); break;
-        case KIT_OPT_DOUBLE: fprintf(f, ", %g to %g (default %g)\n", o->min, o->max, *(double *)o->value); break;
+        case KIT_OPT_INT: fprintf(f, ", %.0f to %.0f (default %d)", o->min, o->max, *(int *)o->value); break;
+        case KIT_OPT_LONG: fprintf(f, ", %.0f to %.0f (default %ld)", o->min, o->max, *(long *)o->value); break;
+        case KIT_OPT_DOUBLE: fprintf(f, ", %g to %g (default %g)", o->min, o->max, *(double *)o->value); break;
         case KIT_OPT_STRING: {
             const char *v = *(const char **)o->value;
-            fprintf(f, " (default %s)\n", v ? v : "none");
+            fprintf(f, " (default %s)", v ? v : "none");
             break;
         }
-        case KIT_OPT_FLAG: fprintf(f, " (default %s)\n", *(bool *)o->value ? "on" : "off"); break;
+        case KIT_OPT_FLAG: fprintf(f, " (default %s)", *(bool *)o->value ? "on" : "off"); break;
         }
+        if (o->commands) {
+            char phrase[256];
+            list_phrase(o->commands, phrase, sizeof phrase);
+            fprintf(f, " [%s only]", phrase);
+        }
+        fprintf(f, "\n");
     }
     if (prog->usage_extra) fprintf(f, "\n%s\n", prog->usage_extra);
     fflush(f);
@@ -302,7 +348,28 @@ void kit_parse_args(int argc, char **argv, const KitProgram *prog, KitArgs *a, c
                   "kit_parse_args: lab flag %d has no name or no value pointer. HINT: {\"--emb\", KIT_OPT_INT, &emb, 1, 64, \"...\"}", i);
         KIT_CHECK(find_shared(opts[i].name, strlen(opts[i].name)) < 0,
                   "kit_parse_args: lab flag %s is already a shared flag. HINT: pick another name", opts[i].name);
+        if (opts[i].commands) {
+            const char *p = opts[i].commands, *w;
+            size_t len;
+            int words = 0;
+            while (next_word(&p, &w, &len)) {
+                bool known = false;
+                for (int c = 0; prog->commands && prog->commands[c]; c++)
+                    known = known || (strlen(prog->commands[c]) == len && strncmp(prog->commands[c], w, len) == 0);
+                KIT_CHECK(known, "kit_parse_args: lab flag %s lists the command '%.*s', which %s does not have. HINT: "
+                          "KitOpt.commands names some of KitProgram.commands, separated by spaces",
+                          opts[i].name, (int)len, w, prog->name);
+                words++;
+            }
+            KIT_CHECK(words > 0, "kit_parse_args: lab flag %s has an empty commands list. HINT: NULL means every command",
+                      opts[i].name);
+        }
     }
+    enum { MAX_OPTS = 64 };
+    KIT_CHECK(nopts <= MAX_OPTS, "kit_parse_args: %d lab flags, at most %d. HINT: fewer flags", nopts, MAX_OPTS);
+    /* Where each lab flag was last given (its value too), for the commands check at the end. */
+    bool given[MAX_OPTS] = {false};
+    const char *given_value[MAX_OPTS] = {NULL};
     bool short_h = find_opt(opts, nopts, "-h", 2) < 0;
 
     /* --help anywhere wins, and shows the defaults before any flag changed them. */
@@ -366,7 +433,10 @@ void kit_parse_args(int argc, char **argv, const KitProgram *prog, KitArgs *a, c
             if (eq) arg_fail(prog, "%s takes no value (got %s). HINT: write just %s", fname, arg, fname);
             if (shared == F_JSON) a->json = true;
             else if (shared == F_QUIET) a->quiet = true;
-            else if (opt >= 0) set_opt(prog, &opts[opt], "");
+            else if (opt >= 0) {
+                set_opt(prog, &opts[opt], "");
+                given[opt] = true;
+            }
             continue;
         }
         const char *value;
@@ -379,11 +449,31 @@ void kit_parse_args(int argc, char **argv, const KitProgram *prog, KitArgs *a, c
                          fname, fname, fname, prog->name);
             value = argv[++i];
         }
-        if (shared >= 0) set_shared(prog, shared, value, a);
-        else set_opt(prog, &opts[opt], value);
+        if (shared >= 0) {
+            set_shared(prog, shared, value, a);
+        } else {
+            set_opt(prog, &opts[opt], value);
+            given[opt] = true;
+            given_value[opt] = value;
+        }
     next:;
     }
     if (!a->command && prog->commands) a->command = prog->commands[0];
+
+    /* Now that the command is known: a lab flag given to a command it does not
+     * belong to would be silently ignored, so it is refused instead. */
+    for (int k = 0; k < nopts; k++) {
+        const KitOpt *o = &opts[k];
+        if (!given[k] || !o->commands || (a->command && list_has(o->commands, a->command))) continue;
+        char phrase[256], sv[300] = "";
+        int count = list_phrase(o->commands, phrase, sizeof phrase);
+        const char *p = o->commands, *w = "";
+        size_t len = 0;
+        next_word(&p, &w, &len); /* the first command the flag belongs to, for the hint */
+        if (given_value[k]) shown(given_value[k], sv, sizeof sv);
+        arg_fail(prog, "%s is only for the %s command%s. HINT: %s %.*s %s%s%s", o->name, phrase, count > 1 ? "s" : "",
+                 prog->name, (int)len, w, o->name, given_value[k] ? " " : "", sv);
+    }
 }
 
 /* ========================================================================= */
@@ -526,7 +616,7 @@ bool kit_loss_ok(double loss, long step)
 {
     if (isfinite(loss)) return true;
     fflush(stdout);
-    fprintf(stderr, "step %ld: loss is %s. HINT: the learning rate may be too high or the initialization too large; try --lr 0.01\n",
+    fprintf(stderr, "step %ld: loss is %s. HINT: the learning rate may be too high or the initialization too large; try a smaller --lr, e.g. a tenth of the current one\n",
             step, isnan(loss) ? "nan" : loss > 0 ? "inf" : "-inf");
     return false;
 }

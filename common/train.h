@@ -39,7 +39,11 @@ typedef struct KitArgs {
 /** The kind of value a lab-specific flag takes. */
 typedef enum KitOptType { KIT_OPT_INT, KIT_OPT_LONG, KIT_OPT_DOUBLE, KIT_OPT_STRING, KIT_OPT_FLAG } KitOptType;
 
-/** A lab-specific flag, e.g. {"--emb", KIT_OPT_INT, &emb, 1, 64, "embedding size C"}. */
+/**
+ * A lab-specific flag, e.g. {"--emb", KIT_OPT_INT, &emb, 1, 64, "embedding size C", NULL}, or
+ * {"--word", KIT_OPT_STRING, &word, 0, 0, "score one name", "eval"} for a flag that only
+ * one subcommand takes. The value pointer is borrowed: it must outlive kit_parse_args().
+ */
 typedef struct KitOpt {
     const char *name;   /**< "--emb" (also accepted as --emb=VALUE); "-n" style short names work too */
     KitOptType type;    /**< what kind of value follows the flag */
@@ -47,6 +51,9 @@ typedef struct KitOpt {
     double min;         /**< smallest accepted number (inclusive) */
     double max;         /**< largest accepted number (inclusive) */
     const char *help;   /**< one line for --help */
+    const char *commands; /**< space-separated subcommands this flag belongs to ("train sample"), each one of
+                               KitProgram::commands; NULL = all. Given with another command, the flag is
+                               refused (exit 2): `lab04: --stage is only for the train command. HINT: lab04 train --stage tanh` */
 } KitOpt;
 
 /** What a lab binary is: its name, one line of purpose, its subcommands. */
@@ -80,9 +87,18 @@ void kit_args_defaults(KitArgs *a, const char *name);
  *   lab opts must lie in [min, max].
  * - Errors look like `lab03: --batch 0: must be an integer from 1 to 1000000. HINT: ...`
  *   and `lab03: unknown flag --stpes (did you mean --steps?). HINT: ...`.
+ * - A lab opt with KitOpt::commands set belongs to those subcommands only:
+ *   given with another one (named or the default), it is refused with the
+ *   commands it is for and the command line to type instead. This check runs
+ *   after every flag is read (the subcommand may come last), so a bad value
+ *   is reported before a misplaced flag.
  * - --help (and -h, unless the lab uses -h) anywhere prints every flag with
- *   its range and its default (the values in @p a and the opts before parsing).
- * String values point into @p argv (not copied).
+ *   its range and its default (the values in @p a and the opts before parsing),
+ *   and for a flag with KitOpt::commands the commands it belongs to.
+ * String values point into @p argv (not copied). At most 64 lab opts (@p nopts);
+ * an opt without a name or value pointer, with a shared flag's name, or with a
+ * KitOpt::commands word that is not one of prog->commands is a programming
+ * error (KIT_ERROR, kit.h).
  */
 void kit_parse_args(int argc, char **argv, const KitProgram *prog, KitArgs *a, const KitOpt *opts, int nopts);
 

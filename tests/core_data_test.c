@@ -2,7 +2,8 @@
  * core_data_test.c: the data pipeline (common/data.c) against exact counts.
  *
  * What it checks: stoi/itos; words_load on good files (LF, CRLF, no final
- * newline, empty lines) with exact words, and on every kind of bad file with
+ * newline, empty lines, a UTF-8 byte-order mark at the start) with exact
+ * words, and on every kind of bad file with
  * the message naming file:line and the offending character; dataset_build
  * against the lecture's "emma" rows; words_split against Python's
  * random.seed(42) shuffle; and data/names.txt against its known counts
@@ -107,6 +108,63 @@ START_TEST(test_load_good)
     const char *const longest[] = {"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijkl", "bo"};
     EXPECT_INT_EQ((long)strlen(longest[0]), WORD_MAX_LEN, "the longest accepted line");
     expect_words("tests/data/good_maxlen.txt", longest, 2);
+}
+END_TEST
+
+/* Write n bytes to <dir>/<name> and return the path in `path`. */
+static void write_file(const char *dir, const char *name, const char *bytes, size_t n, char *path, size_t plen)
+{
+    snprintf(path, plen, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    ck_assert_msg(f != NULL, "cannot create %s", path);
+    ck_assert_msg(fwrite(bytes, 1, n, f) == n, "cannot write %s", path);
+    fclose(f);
+}
+
+START_TEST(test_load_bom)
+{
+    /* A UTF-8 byte-order mark at the start (tests/data/good_bom.txt) is skipped. */
+    const char *const three[] = {"emma", "olivia", "ava"};
+    expect_words("tests/data/good_bom.txt", three, 3);
+
+    char dir[] = "/tmp/core_data_XXXXXX";
+    ck_assert_msg(mkdtemp(dir) != NULL, "mkdtemp failed");
+    char path[128];
+    /* with CRLF line ends and no final newline */
+    static const char crlf[] = "\xEF\xBB\xBF" "emma\r\nolivia\r\nava";
+    write_file(dir, "bom_crlf.txt", crlf, sizeof crlf - 1, path, sizeof path);
+    expect_words(path, three, 3);
+    remove(path);
+    /* after the mark, columns count from the first letter: 'E' is at 1:1 */
+    static const char upper[] = "\xEF\xBB\xBF" "Emma\n";
+    write_file(dir, "bom_upper.txt", upper, sizeof upper - 1, path, sizeof path);
+    const char *const w_upper[] = {"bom_upper.txt:1:1: uppercase letter 'E'"};
+    expect_refused(path, w_upper, 1);
+    remove(path);
+    /* only the mark: no names */
+    write_file(dir, "bom_only.txt", "\xEF\xBB\xBF", 3, path, sizeof path);
+    const char *const w_only[] = {"bom_only.txt: no names: the file is only a UTF-8 byte-order mark"};
+    expect_refused(path, w_only, 1);
+    remove(path);
+    /* the mark anywhere but the start is a non-ASCII character */
+    static const char mid[] = "emma\n\xEF\xBB\xBF" "ava\n";
+    write_file(dir, "bom_mid.txt", mid, sizeof mid - 1, path, sizeof path);
+    const char *const w_mid[] = {"bom_mid.txt:2:1: non-ASCII character \\xEF\\xBB\\xBF (UTF-8)"};
+    expect_refused(path, w_mid, 1);
+    remove(path);
+    /* only one mark is skipped; a second one is refused at 1:1 */
+    static const char two[] = "\xEF\xBB\xBF\xEF\xBB\xBF" "emma\n";
+    write_file(dir, "bom_two.txt", two, sizeof two - 1, path, sizeof path);
+    const char *const w_two[] = {"bom_two.txt:1:1: non-ASCII character \\xEF\\xBB\\xBF"};
+    expect_refused(path, w_two, 1);
+    remove(path);
+    /* a cut mark (EF BB) is not a mark: refused at its first byte */
+    static const char cut[] = "\xEF\xBB" "emma\n";
+    write_file(dir, "bom_cut.txt", cut, sizeof cut - 1, path, sizeof path);
+    const char *const w_cut[] = {"bom_cut.txt:1:1: byte \\xEF is neither ASCII nor UTF-8"};
+    expect_refused(path, w_cut, 1);
+    remove(path);
+    rmdir(dir);
 }
 END_TEST
 
@@ -356,6 +414,7 @@ int main(int argc, char **argv)
         {"core.data.12", "split: Python seed(42) shuffle, 80/10/10", test_split_ten, 10},
         {"core.data.13", "names.txt: 32,257 names, 229,804 bigrams", test_names_counts, 20},
         {"core.data.14", "names.txt split: 183802/22949/23053", test_names_split, 20},
+        {"core.data.15", "load: a UTF-8 byte-order mark is skipped", test_load_bom, 10},
     };
     return harness_main(argc, argv, "core.data", steps, sizeof steps / sizeof steps[0]);
 }

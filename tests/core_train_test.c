@@ -90,7 +90,7 @@ static void capture_end(Capture *c, char *buf, size_t n)
 /* ------------------------------------------------------------------------- */
 /* the command line: a lab03-like program */
 
-static const char *const commands[] = {"train", "sample", NULL};
+static const char *const commands[] = {"train", "sample", "eval", NULL};
 static const KitProgram prog = {"lab03", "the MLP of Bengio et al. 2003", commands,
                                 "examples:\n  lab03 train --steps 1000\n  lab03 sample -n 5"};
 
@@ -101,6 +101,9 @@ static const char *init;
 static bool bn;
 static long nsamples;
 static KitOpt opts[6];
+/* KitOpt.commands of --init and --bn, NULL (every command) unless a test sets
+ * them before parse_in_child (the forked child sees the value). -n is for sample only. */
+static const char *init_commands, *bn_commands;
 
 static void lab_defaults(KitArgs *a)
 {
@@ -115,12 +118,12 @@ static void lab_defaults(KitArgs *a)
     bn = false;
     nsamples = 20;
     const KitOpt o[6] = {
-        {"--emb", KIT_OPT_INT, &emb, 1, 64, "embedding size C"},
-        {"--hidden", KIT_OPT_INT, &hidden, 1, 4096, "hidden units H"},
-        {"--wd", KIT_OPT_DOUBLE, &wd, 0, 1, "weight decay"},
-        {"--init", KIT_OPT_STRING, &init, 0, 0, "initialization: kaiming or lecture"},
-        {"--bn", KIT_OPT_FLAG, &bn, 0, 0, "batch normalization"},
-        {"-n", KIT_OPT_LONG, &nsamples, 1, 1000000, "names to sample"},
+        {"--emb", KIT_OPT_INT, &emb, 1, 64, "embedding size C", NULL},
+        {"--hidden", KIT_OPT_INT, &hidden, 1, 4096, "hidden units H", NULL},
+        {"--wd", KIT_OPT_DOUBLE, &wd, 0, 1, "weight decay", NULL},
+        {"--init", KIT_OPT_STRING, &init, 0, 0, "initialization: kaiming or lecture", init_commands},
+        {"--bn", KIT_OPT_FLAG, &bn, 0, 0, "batch normalization", bn_commands},
+        {"-n", KIT_OPT_LONG, &nsamples, 1, 1000000, "names to sample", "sample"},
     };
     memcpy(opts, o, sizeof o);
 }
@@ -296,13 +299,98 @@ START_TEST(test_args_help)
         "--steps N", "0 to 100000000 (default 200000)", "--batch N", "1 to 1000000 (default 32)", "--lr X",
         "greater than 0 and at most 1000 (default 0.1)", "--out DIR", "(default build/out/lab03)", "--json", "--quiet", "--help",
         "--emb N", "embedding size C, 1 to 64 (default 10)", "--hidden N", "1 to 4096 (default 200)", "--wd X", "0 to 1 (default 0)",
-        "--init VALUE", "(default kaiming)", "--bn", "(default off)", "-n N", "1 to 1000000 (default 20)",
+        "--init VALUE", "(default kaiming)", "--bn", "(default off)", "-n N", "1 to 1000000 (default 20) [sample only]",
         "examples:\n  lab03 train --steps 1000",
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) EXPECT_CONTAINS(out, want[i], "--help output");
     const char *const h[] = {"-h", NULL};
     st = parse_in_child(h, out, sizeof out, err, sizeof err);
     ck_assert_msg(st == 0 && strstr(out, "usage: lab03") != NULL, "-h also prints the usage (status %d)", st);
+}
+END_TEST
+
+/* Run one command line in a child and check its exit status and its exact stderr. */
+static void expect_parse(const char *const *args, int want_status, const char *want_err)
+{
+    char out[8192], err[4096], cmd[256] = "lab03";
+    for (int i = 0; args[i]; i++) {
+        size_t l = strlen(cmd);
+        snprintf(cmd + l, sizeof cmd - l, " %s", args[i]);
+    }
+    int st = parse_in_child(args, out, sizeof out, err, sizeof err);
+    ck_assert_msg(st == want_status, "`%s`: exit status %d, expected %d; stderr: %s", cmd, st, want_status, err);
+    if (want_status == 0) {
+        ck_assert_msg(err[0] == '\0', "`%s`: accepted, so nothing on stderr; got: %s", cmd, err);
+        return;
+    }
+    ck_assert_msg(out[0] == '\0', "`%s`: nothing on stdout, got: %s", cmd, out);
+    ck_assert_msg(strcmp(err, want_err) == 0, "`%s`: stderr\n    %s\nexpected\n    %s", cmd, err, want_err);
+}
+
+START_TEST(test_args_commands)
+{
+    /* In process: -n (KitOpt.commands "sample") with its command, before or after it. */
+    KitArgs a;
+    lab_defaults(&a);
+    char *v0[] = {"lab03", "-n", "7", "sample", NULL};
+    kit_parse_args(4, v0, &prog, &a, opts, 6);
+    ck_assert_msg(strcmp(a.command, "sample") == 0 && nsamples == 7, "-n 7 sample: command %s, n %ld", a.command, nsamples);
+
+    /* Given to another command (the default one, or named before or after): refused, one line. */
+    const char *const c1[] = {"-n", "5", NULL};
+    expect_parse(c1, 2, "lab03: -n is only for the sample command. HINT: lab03 sample -n 5\n");
+    const char *const c2[] = {"eval", "-n=3", NULL};
+    expect_parse(c2, 2, "lab03: -n is only for the sample command. HINT: lab03 sample -n 3\n");
+    const char *const c3[] = {"-n", "3", "train", "--steps", "5", NULL};
+    expect_parse(c3, 2, "lab03: -n is only for the sample command. HINT: lab03 sample -n 3\n");
+    /* A bad value is reported before the misplaced flag (it is read first). */
+    const char *const c4[] = {"-n", "0", NULL};
+    expect_parse(c4, 2, "lab03: -n 0: must be an integer from 1 to 1000000. HINT: the default is -n 20; lab03 --help lists every flag\n");
+
+    /* Two commands: the phrase names both; the hint uses the first, quoting a value with a space. */
+    init_commands = "train sample";
+    const char *const c5[] = {"eval", "--init", "my init", NULL};
+    expect_parse(c5, 2, "lab03: --init is only for the train and sample commands. HINT: lab03 train --init 'my init'\n");
+    const char *const c6[] = {"--init", "lecture", NULL}; /* the default command train is one of them */
+    expect_parse(c6, 0, NULL);
+    const char *const c7[] = {"sample", "--init=lecture", NULL};
+    expect_parse(c7, 0, NULL);
+    init_commands = "train sample eval";
+    const char *const c8[] = {"--init", "lecture", "sample", "-n", "1", NULL};
+    expect_parse(c8, 0, NULL);
+    init_commands = "train eval";
+    const char *const c9[] = {"sample", "--init", "x", NULL};
+    expect_parse(c9, 2, "lab03: --init is only for the train and eval commands. HINT: lab03 train --init x\n");
+    init_commands = NULL;
+
+    /* A flag without a value: the hint is just the command and the flag. */
+    bn_commands = "sample";
+    const char *const c10[] = {"--bn", NULL};
+    expect_parse(c10, 2, "lab03: --bn is only for the sample command. HINT: lab03 sample --bn\n");
+
+    /* --help says which commands a flag is for. */
+    init_commands = "train sample";
+    char out[8192], err[4096];
+    const char *const h[] = {"--help", NULL};
+    int st = parse_in_child(h, out, sizeof out, err, sizeof err);
+    ck_assert_msg(st == 0, "--help: exit status %d", st);
+    EXPECT_CONTAINS(out, "(default kaiming) [train and sample only]", "--help for --init");
+    EXPECT_CONTAINS(out, "(default off) [sample only]", "--help for --bn");
+    EXPECT_CONTAINS(out, "names to sample, 1 to 1000000 (default 20) [sample only]", "--help for -n");
+    init_commands = NULL;
+
+    /* A commands list naming a command the program does not have is the lab's bug: KIT_ERROR, exit 1. */
+    bn_commands = "trian";
+    const char *const c11[] = {"train", NULL};
+    st = parse_in_child(c11, out, sizeof out, err, sizeof err);
+    ck_assert_msg(st == 1, "unknown command in KitOpt.commands: exit status %d, expected 1 (KIT_ERROR)", st);
+    EXPECT_CONTAINS(err, "lab flag --bn lists the command 'trian', which lab03 does not have. HINT:", "KitOpt.commands typo");
+    bn_commands = " ";
+    st = parse_in_child(c11, out, sizeof out, err, sizeof err);
+    ck_assert_msg(st == 1, "empty KitOpt.commands: exit status %d, expected 1 (KIT_ERROR)", st);
+    EXPECT_CONTAINS(err, "lab flag --bn has an empty commands list. HINT: NULL means every command", "KitOpt.commands empty");
+    bn_commands = NULL;
+    harness_note("11 command lines: flags of one subcommand refused elsewhere, with the line to type");
 }
 END_TEST
 
@@ -445,7 +533,7 @@ START_TEST(test_loss_ok)
     bool nan_ok = kit_loss_ok(NAN, 1234);
     capture_end(&c, err, sizeof err);
     ck_assert_msg(!nan_ok, "nan is not ok");
-    const char *want = "step 1234: loss is nan. HINT: the learning rate may be too high or the initialization too large; try --lr 0.01\n";
+    const char *want = "step 1234: loss is nan. HINT: the learning rate may be too high or the initialization too large; try a smaller --lr, e.g. a tenth of the current one\n";
     ck_assert_msg(strcmp(err, want) == 0, "message:\n%s\nexpected:\n%s", err, want);
 
     capture_begin(&c);
@@ -733,6 +821,7 @@ int main(int argc, char **argv)
         {"core.train.9", "checkpoint: bad files refused, tensors kept", test_ckpt_refusals, 10},
         {"core.train.10", "eval_in_batches: example-weighted mean", test_eval_batches, 10},
         {"core.train.11", "JSON: %.17g numbers, null for NaN, escapes", test_json, 10},
+        {"core.train.12", "args: a flag of one subcommand refused elsewhere", test_args_commands, 30},
     };
     return harness_main(argc, argv, "core.train", steps, sizeof steps / sizeof steps[0]);
 }

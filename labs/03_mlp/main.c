@@ -41,6 +41,13 @@ typedef struct Splits {
     int n_words;
 } Splits;
 
+static void free_splits(Splits *s)
+{
+    dataset_free(&s->tr);
+    dataset_free(&s->dev);
+    dataset_free(&s->te);
+}
+
 static void load_splits(const KitArgs *a, int T, Splits *s)
 {
     Words all = {0}, wtr = {0}, wdev = {0}, wte = {0};
@@ -63,15 +70,23 @@ static void load_splits(const KitArgs *a, int T, Splits *s)
                a->data, s->n_words, s->tr.n, s->dev.n, s->te.n, T);
     if (s->tr.n == 0) {
         fprintf(stderr, "%s: the training split is empty. HINT: use a file with at least 5 names.\n", a->data);
+        free_splits(s);
         exit(1);
     }
 }
 
-static void free_splits(Splits *s)
+/* A minibatch is drawn from the training examples: one larger than the split
+ * would only repeat examples, so it is a usage error (exit 2), named here once
+ * the split's size is known. */
+static void check_batch(const KitArgs *a, Splits *s)
 {
-    dataset_free(&s->tr);
-    dataset_free(&s->dev);
-    dataset_free(&s->te);
+    if (a->batch <= s->tr.n)
+        return;
+    fflush(stdout);
+    fprintf(stderr, "lab03: --batch %d: larger than the %d training examples of %s. HINT: pass --batch %d or less; "
+            "the lecture uses --batch %d\n", a->batch, s->tr.n, a->data, s->tr.n, MLP_BATCH);
+    free_splits(s);
+    exit(2);
 }
 
 /**
@@ -97,15 +112,17 @@ static void ckpt_path(const KitArgs *a, char *buf, size_t len)
     snprintf(buf, len, "%s/model.ckpt", a->out);
 }
 
-static void load_model(const KitArgs *a, Mlp *m)
+/* 0, or -1 after one line on stderr. */
+static int load_model(const KitArgs *a, Mlp *m)
 {
     char path[600], err[512];
     ckpt_path(a, path, sizeof path);
     if (ckpt_load(path, m->params, PARAM_NAMES, MLP_NPARAMS, err, sizeof err) != 0) {
-        fprintf(stderr, "%s\n(sample and eval also need the --block, --emb, --hidden and --out "
-                "of the training run)\n", err);
-        exit(1);
+        // one line: the loader's reason and hint, then what else must match the training run
+        fprintf(stderr, "%s (sample and eval also need the --block, --emb, --hidden and --out of the training run)\n", err);
+        return -1;
     }
+    return 0;
 }
 
 /* ------------------------------------------------------------------------- */
@@ -114,6 +131,7 @@ static int cmd_train(const KitArgs *a, int T, int emb, int hidden)
 {
     Splits s;
     load_splits(a, T, &s);
+    check_batch(a, &s);
     Graph g;
     graph_init(&g);
     TorchRng r;
@@ -125,9 +143,13 @@ static int cmd_train(const KitArgs *a, int T, int emb, int hidden)
                params_count(m.params, MLP_NPARAMS));
     check_losses(&m, &s.tr, a->batch, a->quiet);
 
+    // From here every way out goes through `done`, which frees what this command owns.
+    int rc = 0;
     TsvLog log;
-    if (tsv_open(&log, a->out, "loss.tsv", "step loss log10_loss lr") != 0)
-        return 1;
+    if (tsv_open(&log, a->out, "loss.tsv", "step loss log10_loss lr") != 0) {
+        rc = 1;  // tsv_open said why
+        goto done;
+    }
     Progress p;
     progress_start(&p, a->steps, a->quiet);
     const bool tty = kit_stdout_is_tty();
@@ -137,9 +159,11 @@ static int cmd_train(const KitArgs *a, int T, int emb, int hidden)
         float loss = mlp_train_step(&m, &s.tr, &r, a->batch, lr, NULL);  // lab03.5
         if (i == 0)
             first_loss = loss;
-        if (!kit_loss_ok(loss, i)) {
+        if (!kit_loss_ok(loss, i)) {  // the log keeps steps 0..i-1; no checkpoint of a diverged model
+            progress_end(&p);
             tsv_close(&log);
-            return 1;
+            rc = 1;
+            goto done;
         }
         tsv_row(&log, "%ld\t%.6f\t%.6f\t%g", i, loss, log10(loss), lr);
         // Part 3's print: every 10,000 steps, 4 decimals.
@@ -156,10 +180,13 @@ static int cmd_train(const KitArgs *a, int T, int emb, int hidden)
     ckpt_path(a, path, sizeof path);
     if (ckpt_save(path, m.params, PARAM_NAMES, MLP_NPARAMS, err, sizeof err) != 0) {
         fprintf(stderr, "%s\n", err);
-        return 1;
+        rc = 1;
+        goto done;
     }
-    if (emb == 2 && mlp_write_embedding(&m, a->out) != 0)
-        return 1;
+    if (emb == 2 && mlp_write_embedding(&m, a->out) != 0) {
+        rc = 1;
+        goto done;
+    }
     if (!a->quiet) {
         printf("trained %ld steps in %.1f s\n", a->steps, seconds);
         printf("train loss %.4f\ndev loss   %.4f\n", train_loss, dev_loss);
@@ -179,9 +206,10 @@ static int cmd_train(const KitArgs *a, int T, int emb, int hidden)
         json_num(stdout, "seconds", seconds);
         json_end(stdout);
     }
+done:
     graph_free(&g);
     free_splits(&s);
-    return 0;
+    return rc;
 }
 
 static int cmd_lrsearch(const KitArgs *a, int T, int emb, int hidden)
@@ -190,6 +218,7 @@ static int cmd_lrsearch(const KitArgs *a, int T, int emb, int hidden)
     int n = a->steps == MLP_STEPS ? LRSEARCH_STEPS : (int)a->steps;
     Splits s;
     load_splits(a, T, &s);
+    check_batch(a, &s);
     Graph g;
     graph_init(&g);
     TorchRng r;
@@ -205,8 +234,13 @@ static int cmd_lrsearch(const KitArgs *a, int T, int emb, int hidden)
     lr_search(&m, &s.tr, &r, a->batch, lre, n, losses);  // lab03.6
 
     TsvLog log;
-    if (tsv_open(&log, a->out, "lrsearch.tsv", "step lr_exponent lr loss") != 0)
+    if (tsv_open(&log, a->out, "lrsearch.tsv", "step lr_exponent lr loss") != 0) {
+        free(lre);  // tsv_open said why
+        free(losses);
+        graph_free(&g);
+        free_splits(&s);
         return 1;
+    }
     for (int i = 0; i < n; i++)
         tsv_row(&log, "%d\t%.7f\t%g\t%.6f", i, lre[i], powf(10.0f, lre[i]), losses[i]);
     tsv_close(&log);
@@ -253,7 +287,10 @@ static int cmd_sample(const KitArgs *a, int T, int emb, int hidden, int count)
     rng_seed(&r, a->seed);  // only to give the parameters their shapes; the checkpoint overwrites them
     Mlp m;
     mlp_init(&m, &g, T, emb, hidden, &r);
-    load_model(a, &m);
+    if (load_model(a, &m) != 0) {
+        graph_free(&g);
+        return 1;
+    }
     // g = torch.Generator().manual_seed(2147483647 + 10), as in the lecture.
     rng_seed(&r, a->seed + 10);
     char name[WORD_MAX_LEN + 2];
@@ -275,7 +312,11 @@ static int cmd_eval(const KitArgs *a, int T, int emb, int hidden)
     rng_seed(&r, a->seed);
     Mlp m;
     mlp_init(&m, &g, T, emb, hidden, &r);
-    load_model(a, &m);
+    if (load_model(a, &m) != 0) {
+        graph_free(&g);
+        free_splits(&s);
+        return 1;
+    }
     double train_loss = mlp_split_loss(&m, &s.tr);  // lab03.7
     double dev_loss = mlp_split_loss(&m, &s.dev);
     if (!a->quiet)
@@ -308,10 +349,10 @@ int main(int argc, char **argv)
     a.lr = MLP_LR;
     int T = MLP_BLOCK, emb = MLP_EMB, hidden = MLP_HIDDEN, count = 20;
     const KitOpt opts[] = {
-        {"--block", KIT_OPT_INT, &T, 1, 16, "block size T: characters of context (3)"},
-        {"--emb", KIT_OPT_INT, &emb, 1, 256, "embedding size C (10; 2 for the picture)"},
-        {"--hidden", KIT_OPT_INT, &hidden, 1, 4096, "hidden units H (200)"},
-        {"-n", KIT_OPT_INT, &count, 1, 100000, "sample: how many names (20)"},
+        {"--block", KIT_OPT_INT, &T, 1, 16, "block size T: characters of context (3)", NULL},
+        {"--emb", KIT_OPT_INT, &emb, 1, 256, "embedding size C (10; 2 for the picture)", NULL},
+        {"--hidden", KIT_OPT_INT, &hidden, 1, 4096, "hidden units H (200)", NULL},
+        {"-n", KIT_OPT_INT, &count, 1, 100000, "sample: how many names (20)", "sample"},
     };
     kit_parse_args(argc, argv, &prog, &a, opts, (int)(sizeof opts / sizeof opts[0]));
 

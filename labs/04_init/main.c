@@ -13,6 +13,7 @@
  * Next: `make lab04-solution` (the full table takes a few minutes: 4 x 200000
  * steps); `make lab04-solution ARGS="stages --steps 20000"` for a quick look.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -226,7 +227,7 @@ int main(int argc, char **argv)
     a.lr = INIT_LR;
     const char *stage_arg = "kaiming";
     const KitOpt opts[] = {
-        {"--stage", KIT_OPT_STRING, &stage_arg, 0, 0, "train: original, softmax, tanh or kaiming"},
+        {"--stage", KIT_OPT_STRING, &stage_arg, 0, 0, "train: original, softmax, tanh or kaiming", "train"},
     };
     kit_parse_args(argc, argv, &prog, &a, opts, 1);
     const char *cmd = a.command ? a.command : "stages";
@@ -241,6 +242,13 @@ int main(int argc, char **argv)
     probe_steps(&probe);
     graph_free(&probe);
 
+    // Every command writes its figure data under --out: a directory that cannot
+    // be made is one line now, not one per file after the training.
+    if (kit_mkdirs(a.out) != 0) {
+        fprintf(stderr, "%s: cannot create directory: %s. HINT: pass a writable directory with --out\n", a.out, strerror(errno));
+        return 1;
+    }
+
     Words all, tr_w, dev_w, te_w;
     char err[512];
     if (words_load(&all, a.data, err, sizeof err) != 0) {
@@ -251,6 +259,18 @@ int main(int argc, char **argv)
     Dataset tr, dev;
     dataset_build(&tr, &tr_w, INIT_BLOCK);
     dataset_build(&dev, &dev_w, INIT_BLOCK);
+    if (a.batch > tr.n) {
+        // a minibatch is drawn from the training examples: a larger one only repeats them
+        fprintf(stderr, "lab04: --batch %d: larger than the %d training examples of %s. HINT: pass --batch %d or less; "
+                "the lecture uses --batch %d\n", a.batch, tr.n, a.data, tr.n, INIT_BATCH);
+        dataset_free(&tr);
+        dataset_free(&dev);
+        words_free(&tr_w);
+        words_free(&dev_w);
+        words_free(&te_w);
+        words_free(&all);
+        return 2;
+    }
 
     StageResult res[STAGE_COUNT] = {0};
     bool ran[STAGE_COUNT] = {false};

@@ -14,6 +14,7 @@
  * Next: `make lab05-solution`; for a quick look
  * `make lab05-solution ARGS="train --steps 20000"`.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -340,12 +341,28 @@ int main(int argc, char **argv)
     a.lr = BN_LR;
     long deep_steps = DEEP_STEPS;
     const KitOpt opts[] = {
-        {"--deep-steps", KIT_OPT_LONG, &deep_steps, 1, 1000000, "steps of the deeper network (the lecture: 1001)"},
+        {"--deep-steps", KIT_OPT_LONG, &deep_steps, 1, 1000000, "steps of the deeper network (the lecture: 1001)",
+         "deep all"},
     };
     kit_parse_args(argc, argv, &prog, &a, opts, 1);
     const char *cmd = a.command ? a.command : "all";
+    // --batch feeds the BN-MLP (all, train); the deeper net's batch is fixed at BN_BATCH.
+    bool do_train = strcmp(cmd, "deep") != 0, do_deep = strcmp(cmd, "train") != 0;
+    if (do_train && a.batch < 2) {
+        // the parser's range is every lab's (1 and up); batchnorm divides by the batch's std
+        fprintf(stderr, "lab05: --batch %d: batchnorm needs at least 2 examples per batch (one example has no std). "
+                "HINT: the lecture uses --batch %d\n", a.batch, BN_BATCH);
+        return 2;
+    }
 
     probe_steps();
+
+    // Every command writes its figure data under --out: a directory that cannot
+    // be made is one line now, not one per file after the training.
+    if (kit_mkdirs(a.out) != 0) {
+        fprintf(stderr, "%s: cannot create directory: %s. HINT: pass a writable directory with --out\n", a.out, strerror(errno));
+        return 1;
+    }
 
     Words all, tr_w, dev_w, te_w;
     char err[512];
@@ -357,8 +374,19 @@ int main(int argc, char **argv)
     Dataset tr, dev;
     dataset_build(&tr, &tr_w, BN_BLOCK);
     dataset_build(&dev, &dev_w, BN_BLOCK);
+    if (do_train && a.batch > tr.n) {
+        // a minibatch is drawn from the training examples: a larger one only repeats them
+        fprintf(stderr, "lab05: --batch %d: larger than the %d training examples of %s. HINT: pass --batch %d or less; "
+                "the lecture uses --batch %d\n", a.batch, tr.n, a.data, tr.n, BN_BATCH);
+        dataset_free(&tr);
+        dataset_free(&dev);
+        words_free(&tr_w);
+        words_free(&dev_w);
+        words_free(&te_w);
+        words_free(&all);
+        return 2;
+    }
 
-    bool do_train = strcmp(cmd, "deep") != 0, do_deep = strcmp(cmd, "train") != 0;
     BnResult br = {0};
     DeepResult with = {0}, without = {0};
     if (do_train) br = run_bnmlp(&a, &tr, &dev);

@@ -72,6 +72,56 @@ static void write_counts_tsv(const char *dir, const int32_t N[VOCAB][VOCAB], boo
     if (!quiet) printf("wrote %s/counts.tsv (the heat map: make plots)\n", dir);
 }
 
+/* --word must be a name the table can score: a-z only, at most WORD_MAX_LEN
+ * (bigram_nll would stop at its own source line otherwise). A usage error, so
+ * one line that names the flag, and exit 2 as for any bad flag. */
+static void check_word(const char *word)
+{
+    size_t len = strlen(word);
+    const char *bad = NULL;
+    for (const char *p = word; *p && !bad; p++)
+        if (*p < 'a' || *p > 'z') bad = p;
+    if (!bad && len <= WORD_MAX_LEN) return;
+
+    // the word as typed, with bytes a terminal would not show as \xNN, cut at 64 characters
+    char shown[300];
+    size_t n = 0;
+    for (const char *p = word; *p && p - word < 64; p++) {   // at most 4 bytes shown per character
+        unsigned char c = (unsigned char)*p;
+        n += (size_t)snprintf(shown + n, sizeof shown - n, c >= ' ' && c < 0x7f ? "%c" : "\\x%02X", c);
+    }
+    if (len > 64) snprintf(shown + n, sizeof shown - n, "...");
+
+    fflush(stdout);
+    if (!bad) {
+        fprintf(stderr, "lab01: --word '%s': %zu characters, the limit is %d (WORD_MAX_LEN). HINT: names are short, "
+                "e.g. lab01 eval --word emma\n", shown, len, WORD_MAX_LEN);
+        exit(2);
+    }
+
+    // the suggestion: the word lowercased without its spaces, digits and punctuation,
+    // when every odd character is plain ASCII (an accent has no one right a-z letter)
+    char fix[WORD_MAX_LEN + 1];
+    size_t nfix = 0;
+    bool ascii = true;
+    for (const char *p = word; *p && nfix < WORD_MAX_LEN; p++) {
+        char c = *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p;
+        if (c >= 'a' && c <= 'z') fix[nfix++] = c;
+        ascii = ascii && (unsigned char)*p < 0x80;
+    }
+    fix[nfix] = '\0';
+
+    unsigned char c = (unsigned char)*bad;
+    char what[64];
+    if (c == ' ') snprintf(what, sizeof what, "a space");
+    else if (c > ' ' && c < 0x7f) snprintf(what, sizeof what, "character '%c'", c);
+    else snprintf(what, sizeof what, "byte \\x%02X%s", c, c >= 0x80 ? " (an accent?)" : "");
+    fprintf(stderr, "lab01: --word '%s': %s at position %d; a name is lowercase letters a-z only. HINT: %s%s\n", shown,
+            what, (int)(bad - word) + 1, ascii && nfix > 0 ? "lab01 eval --word " : "write it in plain a-z, e.g. lab01 eval --word ",
+            ascii && nfix > 0 ? fix : "emma");
+    exit(2);
+}
+
 /* The lecture's cell: every bigram of one name, its probability and log. */
 static void eval_word(const float P[VOCAB][VOCAB], const float P0[VOCAB][VOCAB], const char *word, double k, bool quiet)
 {
@@ -109,11 +159,13 @@ int main(int argc, char **argv)
     int nsamples = -1;
     const char *word = NULL;
     const KitOpt opts[] = {
-        {"--smooth", KIT_OPT_DOUBLE, &smooth, 0, 1e9, "add-k smoothing: P = (N + k) / rowsum (default 1)"},
-        {"-n", KIT_OPT_INT, &nsamples, 1, 1000000, "how many names to sample (default 5 for train, 20 for sample)"},
-        {"--word", KIT_OPT_STRING, &word, 0, 0, "eval: score this one name instead of the dataset"},
+        {"--smooth", KIT_OPT_DOUBLE, &smooth, 0, 1e9, "add-k smoothing: P = (N + k) / rowsum (default 1)", NULL},
+        {"-n", KIT_OPT_INT, &nsamples, 1, 1000000, "how many names to sample (default 5 for train, 20 for sample)",
+         "train sample"},
+        {"--word", KIT_OPT_STRING, &word, 0, 0, "eval: score this one name instead of the dataset", "eval"},
     };
     kit_parse_args(argc, argv, &prog, &a, opts, (int)(sizeof opts / sizeof opts[0]));
+    if (word) check_word(word);
     const char *cmd = a.command ? a.command : "train";
     if (nsamples < 0) nsamples = strcmp(cmd, "sample") == 0 ? 20 : 5;
 

@@ -79,11 +79,11 @@ static void demo_first_word(Graph *g, Tensor *W, const Words *words, uint64_t se
 
 /* probs.tsv: the trained net's table softmax(W) next to lab 01's counted
  * (N + 1) / rowsum, one row per cell, what plots/lab02_probs.gp draws. */
-static void write_probs_tsv(const char *dir, const Tensor *W, const NnCounts *c, bool quiet, double *maxdiff)
+static int write_probs_tsv(const char *dir, const Tensor *W, const NnCounts *c, bool quiet, double *maxdiff)
 {
     const float *N = c->N;   // [V, V]
     TsvLog log;
-    if (tsv_open(&log, dir, "probs.tsv", "row col bigram p_net p_count") != 0) exit(1);
+    if (tsv_open(&log, dir, "probs.tsv", "row col bigram p_net p_count") != 0) return -1;  // tsv_open said why
     *maxdiff = 0;
     for (int i = 0; i < VOCAB; i++) {
         double rowexp = 0, rowcount = 0;
@@ -100,6 +100,7 @@ static void write_probs_tsv(const char *dir, const Tensor *W, const NnCounts *c,
     }
     tsv_close(&log);
     if (!quiet) printf("wrote %s/probs.tsv (the two tables side by side: make plots)\n", dir);
+    return 0;
 }
 
 /* The data part of the loss alone (no regularisation), without recording a
@@ -129,7 +130,8 @@ static int cmd_sample(const KitArgs *a, int n)
     ckpt_path(path, sizeof path, a->out);
     const char *names[] = {"W"};
     if (ckpt_load(path, &W, names, 1, err, sizeof err) != 0) {
-        fprintf(stderr, "%s\nHINT: train first: make lab02 (or lab02 train --out %s)\n", err, a->out);
+        // one line: the loader's reason and hint, then how this checkpoint is made
+        fprintf(stderr, "%s (lab02 train --out %s writes it)\n", err, a->out);
         graph_free(&g);
         return 1;
     }
@@ -163,12 +165,13 @@ int main(int argc, char **argv)
     int nsamples = -1;
     const char *forward = "counts";
     const KitOpt opts[] = {
-        {"--reg", KIT_OPT_DOUBLE, &reg, 0, 1e6, "weight of the regularisation reg * mean(W^2)"},
+        {"--reg", KIT_OPT_DOUBLE, &reg, 0, 1e6, "weight of the regularisation reg * mean(W^2)", "train"},
         {"--forward", KIT_OPT_STRING, &forward, 0, 0,
          "how each full-batch step computes the same loss: counts (from the 27x27 bigram count table, "
          "27x27 work per step), or your nn_step along onehot (the lecture's code), gather (W[xs]) or rows "
-         "(softmax(W)[xs]), each [n, 27] work per step"},
-        {"-n", KIT_OPT_INT, &nsamples, 1, 1000000, "how many names to sample (default 5 for train, 20 for sample)"},
+         "(softmax(W)[xs]), each [n, 27] work per step", "train"},
+        {"-n", KIT_OPT_INT, &nsamples, 1, 1000000, "how many names to sample (default 5 for train, 20 for sample)",
+         "train sample"},
     };
     kit_parse_args(argc, argv, &prog, &a, opts, (int)(sizeof opts / sizeof opts[0]));
     const char *cmd = a.command ? a.command : "train";
@@ -212,8 +215,13 @@ int main(int argc, char **argv)
                a.steps, a.lr, reg, forward);
     if (a.batch > 0 && !a.quiet) printf("note: --batch is ignored: lab 02 trains on every pair at each step, as the lecture\n");
 
+    // From here every way out goes through `done`, which frees what main owns.
+    int rc = 0;
     TsvLog log;
-    if (tsv_open(&log, a.out, "loss.tsv", "step loss lr") != 0) return 1;
+    if (tsv_open(&log, a.out, "loss.tsv", "step loss lr") != 0) {
+        rc = 1;
+        goto done;
+    }
     Progress prog_line;
     progress_start(&prog_line, a.steps, a.quiet);
     double loss = NAN, loss99 = NAN, loss266 = NAN, first = NAN;
@@ -222,9 +230,11 @@ int main(int argc, char **argv)
         // the loss of forward k, then the update
         loss = use_counts ? nn_step_counts(&g, W, &counts, (float)a.lr, (float)reg)
                           : nn_step(&g, W, &d, (float)a.lr, (float)reg, path);
-        if (!kit_loss_ok(loss, k)) {
+        if (!kit_loss_ok(loss, k)) {   // the log keeps steps 0..k-1; no checkpoint of a diverged W
+            progress_end(&prog_line);
             tsv_close(&log);
-            return 1;
+            rc = 1;
+            goto done;
         }
         tsv_row(&log, "%ld\t%.7f\t%g", k, loss, a.lr);
         if (k == 0) first = loss;
@@ -244,14 +254,21 @@ int main(int argc, char **argv)
 
     // where the net ended: its data NLL against the counting model's
     double nll = data_nll(&g, W, &counts), maxdiff = 0;
-    write_probs_tsv(a.out, W, &counts, a.quiet, &maxdiff);
+    if (write_probs_tsv(a.out, W, &counts, a.quiet, &maxdiff) != 0) {
+        rc = 1;
+        goto done;
+    }
     if (!a.quiet)
         printf("data NLL %.4f + regularisation %.4f; max |softmax(W) - (N+1)/rowsum| = %.4f\n", nll, loss - nll, maxdiff);
 
     char ckpt[600];
     ckpt_path(ckpt, sizeof ckpt, a.out);
     const char *names[] = {"W"};
-    if (ckpt_save(ckpt, &W, names, 1, err, sizeof err) != 0) fprintf(stderr, "%s\n", err);
+    if (ckpt_save(ckpt, &W, names, 1, err, sizeof err) != 0) {
+        fprintf(stderr, "%s\n", err);   // `lab02 sample` would find no W: a failed run
+        rc = 1;
+        goto done;
+    }
 
     // 3. sampling from the trained net, with a fresh generator
     rng_seed(&r, a.seed);
@@ -285,8 +302,9 @@ int main(int argc, char **argv)
         json_end(stdout);
     }
     if (!a.quiet && !a.json) printf("next: make plots (loss curve, the two tables), then lab 03\n");
+done:
     nn_pairs_free(&d);
     graph_free(&g);
     words_free(&words);
-    return 0;
+    return rc;
 }

@@ -115,7 +115,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* Accepted: count the names the file really holds (non-empty lines after
      * removing one '\r' before each '\n' or at the end) and check each one. */
     int lines = 0;
-    for (size_t i = 0; i < size;) {
+    size_t first = 0;
+    /* The loader skips one UTF-8 byte-order mark at the very start (data.h). */
+    if (size >= 3 && (unsigned char)data[0] == 0xEF && (unsigned char)data[1] == 0xBB && (unsigned char)data[2] == 0xBF)
+        first = 3;
+    for (size_t i = first; i < size;) {
         size_t start = i;
         while (i < size && data[i] != '\n') i++;
         size_t stop = i;

@@ -51,9 +51,20 @@ void arena_init(Arena *a, const char *name, size_t initial_bytes)
     }
 }
 
-void *arena_alloc(Arena *a, size_t bytes)
+/* Debug builds fill freed (and uninitialised) memory with NaN. */
+static void poison(void *p, size_t bytes)
 {
-    size_t need = round_up(bytes ? bytes : 1);
+#ifdef KIT_DEBUG
+    float *f = p;
+    for (size_t i = 0; i < bytes / sizeof(float); i++) f[i] = NAN;
+#else
+    (void)p; (void)bytes;
+#endif
+}
+
+/* The bump itself; the memory comes as it was (see arena_alloc and _uninit). */
+static void *bump(Arena *a, size_t need)
+{
     void *p;
     if (a->used + need <= a->cap) {
         p = a->base + a->used;
@@ -70,18 +81,23 @@ void *arena_alloc(Arena *a, size_t bytes)
     }
     size_t in_use = a->used + a->spill_bytes;
     if (in_use > a->high_water) a->high_water = in_use;
+    return p;
+}
+
+void *arena_alloc(Arena *a, size_t bytes)
+{
+    size_t need = round_up(bytes ? bytes : 1);
+    void *p = bump(a, need);
     memset(p, 0, need);
     return p;
 }
 
-static void poison(void *p, size_t bytes)
+void *arena_alloc_uninit(Arena *a, size_t bytes)
 {
-#ifdef KIT_DEBUG
-    float *f = p;
-    for (size_t i = 0; i < bytes / sizeof(float); i++) f[i] = NAN;
-#else
-    (void)p; (void)bytes;
-#endif
+    size_t need = round_up(bytes ? bytes : 1);
+    void *p = bump(a, need);
+    poison(p, need);   /* debug builds: NaN, so reading before writing shows */
+    return p;
 }
 
 static void free_spill(Arena *a)

@@ -47,6 +47,16 @@ void arena_init(Arena *a, const char *name, size_t initial_bytes);
 void *arena_alloc(Arena *a, size_t bytes);
 
 /**
+ * @brief Like arena_alloc(), but the memory is not zeroed: for a buffer the
+ * caller overwrites entirely before reading it (an op's result, a scratch
+ * copy). Skipping the memset matters in the training step, where most bytes
+ * are written once anyway. Debug builds (KIT_DEBUG) fill it with NaN, so an
+ * element read before it was written shows up as a NaN. Same lifetime and
+ * ownership as arena_alloc(); never returns NULL.
+ */
+void *arena_alloc_uninit(Arena *a, size_t bytes);
+
+/**
  * @brief Forget everything allocated since init or the last reset. If the
  * arena spilled, its main block is regrown to the high-water mark, so the next
  * step fits without a malloc. Debug builds poison the memory with NaN.

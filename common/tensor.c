@@ -2,8 +2,8 @@
  * tensor.c: float32 tensors with reverse-mode autograd (the contract is tensor.h).
  *
  * What it is: every op of tensor.h, each forward followed directly by its
- * backward, in the order the lectures meet them: making tensors, the two
- * kernels with a readable twin (matmul, tanh), elementwise ops with
+ * backward, in the order the lectures meet them: making tensors, the
+ * kernels with a readable twin (matmul, tanh, exp), elementwise ops with
  * broadcasting, unary ops, reductions, indexing (embed, pick, view), the
  * softmax family and the fused cross-entropy, then backward and the training
  * helpers.
@@ -92,16 +92,21 @@ static void check_shape(Shape s, const char *fn)
 /* ========================================================================= */
 
 /* A tensor of shape s in arena ar: struct and data in one bump (64-byte
- * aligned data), grad zeroed when asked for. Arena memory comes zeroed. */
-static Tensor *alloc_tensor(Graph *g, Arena *ar, Shape s, const char *op, bool with_grad)
+ * aligned data). The data is zeroed only when asked for: an op's result is
+ * written in full by its forward, so clearing it first would be wasted work
+ * (debug builds fill it with NaN instead, which shows any element an op
+ * forgot). A grad, when asked for, is always zeroed: backward adds into it. */
+static Tensor *alloc_tensor(Graph *g, Arena *ar, Shape s, const char *op, bool with_grad, bool zero_data)
 {
     check_shape(s, op);
     size_t head = (sizeof(Tensor) + 63) & ~(size_t)63;   /* keep data 64-byte aligned */
     int numel = shape_numel(s);
     size_t bytes = (size_t)numel * sizeof(float);
-    unsigned char *mem = arena_alloc(ar, head + bytes);
+    unsigned char *mem = arena_alloc_uninit(ar, head + bytes);
     Tensor *t = (Tensor *)mem;
+    *t = (Tensor){0};
     t->data = (float *)(mem + head);
+    if (zero_data) memset(t->data, 0, bytes);
     t->shape = s;
     t->numel = numel;
     t->graph = g;
@@ -113,17 +118,18 @@ static Tensor *alloc_tensor(Graph *g, Arena *ar, Shape s, const char *op, bool w
     return t;
 }
 
-/* The result of an op. When an input needs a gradient and no_grad is off, the
- * result needs one too: its grad is zeroed now (so every intermediate keeps its
- * gradient after backward, like retain_grad), it remembers its backward and
- * inputs, and goes on the tape. */
+/* The result of an op, its data not yet written (the op fills it). When an
+ * input needs a gradient and no_grad is off, the result needs one too: its
+ * grad is zeroed now (so every intermediate keeps its gradient after
+ * backward, like retain_grad), it remembers its backward and inputs, and goes
+ * on the tape. */
 static Tensor *op_result(Shape s, const char *op, BackwardFn backward, Tensor *a, Tensor *b)
 {
     Graph *g = a->graph;
     KIT_CHECK(!b || b->graph == g,
               "%s: the two inputs belong to different graphs. HINT: make every tensor of a model from one Graph", op);
     bool grad = g->no_grad <= 0 && (a->requires_grad || (b && b->requires_grad));
-    Tensor *out = alloc_tensor(g, &g->step, s, op, grad);
+    Tensor *out = alloc_tensor(g, &g->step, s, op, grad, false);   /* the op writes every element */
     if (grad) {
         out->backward = backward;
         out->in[0] = a;
@@ -134,10 +140,11 @@ static Tensor *op_result(Shape s, const char *op, BackwardFn backward, Tensor *a
     return out;
 }
 
-/* Scratch floats for one step (a transposed weight...), from the step arena. */
+/* Scratch floats for one step (a transposed weight...), from the step arena,
+ * not zeroed: every user writes all of them before reading. */
 static float *step_scratch(Graph *g, int n)
 {
-    return arena_alloc(&g->step, (size_t)n * sizeof(float));
+    return arena_alloc_uninit(&g->step, (size_t)n * sizeof(float));
 }
 
 /* ========================================================================= */
@@ -181,14 +188,14 @@ bool graph_set_no_grad(Graph *g, bool on)
 Tensor *tensor_new(Graph *g, Shape s)
 {
     KIT_CHECK(g != NULL, "tensor_new: graph is NULL. HINT: graph_init(&g) first");
-    return alloc_tensor(g, &g->step, s, "new", false);
+    return alloc_tensor(g, &g->step, s, "new", false, true);
 }
 
 Tensor *tensor_from(Graph *g, Shape s, const float *values)
 {
     KIT_CHECK(g != NULL, "tensor_from: graph is NULL. HINT: graph_init(&g) first");
     KIT_CHECK(values != NULL, "tensor_from: values is NULL. HINT: pass numel floats to copy");
-    Tensor *t = alloc_tensor(g, &g->step, s, "from", false);
+    Tensor *t = alloc_tensor(g, &g->step, s, "from", false, false);
     memcpy(t->data, values, (size_t)t->numel * sizeof(float));
     return t;
 }
@@ -196,13 +203,13 @@ Tensor *tensor_from(Graph *g, Shape s, const float *values)
 Tensor *tensor_param(Graph *g, Shape s)
 {
     KIT_CHECK(g != NULL, "tensor_param: graph is NULL. HINT: graph_init(&g) first");
-    return alloc_tensor(g, &g->params, s, "param", true);
+    return alloc_tensor(g, &g->params, s, "param", true, true);
 }
 
 Tensor *tensor_buffer(Graph *g, Shape s)
 {
     KIT_CHECK(g != NULL, "tensor_buffer: graph is NULL. HINT: graph_init(&g) first");
-    return alloc_tensor(g, &g->params, s, "buffer", false);
+    return alloc_tensor(g, &g->params, s, "buffer", false, true);
 }
 
 void tensor_randn_(Tensor *t, TorchRng *r)
@@ -229,7 +236,7 @@ Tensor *tensor_one_hot(Graph *g, const int *ix, int n, int V)
 {
     KIT_CHECK(ix != NULL && n >= 1 && V >= 1,
               "tensor_one_hot: need n >= 1 indices and V >= 1 classes (n=%d, V=%d). HINT: check the batch", n, V);
-    Tensor *t = alloc_tensor(g, &g->step, SHAPE(n, V), "one_hot", false);   /* [N, V] */
+    Tensor *t = alloc_tensor(g, &g->step, SHAPE(n, V), "one_hot", false, true);   /* [N, V] */
     for (int i = 0; i < n; i++) {
         KIT_CHECK(ix[i] >= 0 && ix[i] < V,
                   "tensor_one_hot: index %d at position %d is outside 0..%d. HINT: characters are 0 ('.') to 26 ('z')",
@@ -260,86 +267,100 @@ void matmul_reference(float *out, const float *a, const float *b, int M, int K, 
 
 /* A vector of floats in one register: GCC's vector extension (Clang has it
  * too), so the kernel below is vectorized whatever the optimizer's cost model
- * thinks. 4 floats (SSE, every x86-64) by default, 8 when compiled for AVX
- * (-march=native on a recent CPU). */
-#if defined(__AVX__)
+ * thinks. 4 floats (SSE, every x86-64) by default; 8 when compiled for AVX and
+ * 16 for AVX-512 (NATIVE=1, -march=native, on a CPU that has them). The width
+ * changes no result: every lane is its own output element, summed in order. */
+#if defined(__AVX512F__)
+typedef float vecf __attribute__((vector_size(64)));
+#define NV_MAX 4   /* vectors per row of a register block: 32 registers hold 4 x 4 */
+#elif defined(__AVX__)
 typedef float vecf __attribute__((vector_size(32)));
+#define NV_MAX 2   /* 16 registers: 4 x 2 accumulators, plus B and the broadcast */
 #else
 typedef float vecf __attribute__((vector_size(16)));
+#define NV_MAX 2
 #endif
 #define VL ((int)(sizeof(vecf) / sizeof(float)))
 
+/* The blocking of gemm: B in panels of GEMM_KC rows that stay in cache while
+ * every row block of A passes over them (it matters for lab 02's one-hot
+ * backward, where K is the whole dataset); out in chunks of GEMM_MC rows,
+ * whose ragged last columns fit a buffer on the stack. */
+enum { GEMM_KC = 256, GEMM_MC = 128 };
+
 /*
- * One block of out: rows i..i+R-1 (R <= 4) and columns j..j+NV*VL-1 (NV <= 2),
- * held in R*NV registers while p runs over K. Each step loads NV pieces of a
- * row of B (contiguous) and R scalars of A and does R*NV vector multiply-adds;
- * out is read and written once. Always inlined with constant R and NV, and
- * the small loops unrolled, so the arrays below become registers.
+ * One register block of out: rows i..i+R-1 (R <= 4) and NV vectors of
+ * columns from j, held in R*NV vector registers while p runs over the
+ * panel's kc rows of B. Each step of p loads NV vectors of a row of B and R
+ * scalars of A, then does R*NV vector multiply-adds; out is read (only when
+ * accumulating) and written once per panel. If `ragged`, the block's last
+ * vector is the last N % VL columns: it is read from bpad and written to
+ * opad (gemm's zero-padded copies of those columns), so every load and store
+ * here is a whole vector.
+ * Always inlined with constant R and NV, and the small loops unrolled, so c
+ * and bv become registers.
  */
 static inline __attribute__((always_inline)) void
-gemm_block(float *restrict out, const float *restrict a, int ars, int aps, const float *restrict b,
-           int K, int N, bool acc, int i, int j, const int R, const int NV)
+gemm_block(float *restrict out, int N, const float *restrict a, int ars, int aps, const float *restrict b,
+           int kc, bool acc, int i, int j, bool ragged, float *restrict opad, const float *restrict bpad, int io,
+           const int R, const int NV)
 {
-    vecf c[4][2];
+    const float *bsrc[NV_MAX];  /* row p of vector v of B: bsrc[v] + p * bstep[v] */
+    float *odst[NV_MAX];        /* row r of vector v of out: odst[v] + r * ostep[v] */
+    size_t bstep[NV_MAX], ostep[NV_MAX];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) {
+        bool pad = ragged && v == NV - 1;
+        bsrc[v] = pad ? bpad : b + j + v * VL;
+        bstep[v] = pad ? (size_t)VL : (size_t)N;
+        odst[v] = pad ? opad + (size_t)(i - io) * VL : out + (size_t)i * N + j + v * VL;
+        ostep[v] = pad ? (size_t)VL : (size_t)N;
+    }
+    vecf c[4][NV_MAX];
 #pragma GCC unroll 4
     for (int r = 0; r < R; r++)
-#pragma GCC unroll 2
+#pragma GCC unroll 4
         for (int v = 0; v < NV; v++) {
-            if (acc) memcpy(&c[r][v], out + (size_t)(i + r) * N + j + v * VL, sizeof(vecf));
-            else c[r][v] = (vecf){0};
+            c[r][v] = (vecf){0};
+            if (acc) memcpy(&c[r][v], odst[v] + r * ostep[v], sizeof(vecf));
         }
-    const float *bp = b + j;
-    for (int p = 0; p < K; p++, bp += N) {
-        vecf bv[2];
-#pragma GCC unroll 2
-        for (int v = 0; v < NV; v++) memcpy(&bv[v], bp + v * VL, sizeof(vecf));
+    for (int p = 0; p < kc; p++) {
+        vecf bv[NV_MAX];
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; v++) memcpy(&bv[v], bsrc[v] + (size_t)p * bstep[v], sizeof(vecf));
 #pragma GCC unroll 4
         for (int r = 0; r < R; r++) {
             float s = a[(size_t)(i + r) * ars + (size_t)p * aps];
-#pragma GCC unroll 2
+#pragma GCC unroll 4
             for (int v = 0; v < NV; v++) c[r][v] += s * bv[v];
         }
     }
 #pragma GCC unroll 4
     for (int r = 0; r < R; r++)
-#pragma GCC unroll 2
-        for (int v = 0; v < NV; v++) memcpy(out + (size_t)(i + r) * N + j + v * VL, &c[r][v], sizeof(vecf));
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; v++) memcpy(odst[v] + r * ostep[v], &c[r][v], sizeof(vecf));
 }
 
-/* The last N % VL columns (rem of them, 0 < rem < VL) of rows i..i+R-1, as
- * one vector whose lanes past rem are zero: the same register block as above,
- * so the sum still runs in order over p. B's tail columns are first copied,
- * 64 rows at a time, into a zero-padded buffer on the stack, because building
- * each vector from rem scalars right before using it stalls the CPU (a
- * vector load cannot be fed from a few narrow stores still in flight). */
+/* Rows i..i+R-1 of out, left to right: blocks of NV_MAX vectors, then one
+ * block of the 1..NV_MAX vectors that are left (the last one maybe ragged). */
 static inline __attribute__((always_inline)) void
-gemm_tail(float *restrict out, const float *restrict a, int ars, int aps, const float *restrict b,
-          int K, int N, bool acc, int i, int j, int rem, const int R)
+gemm_rows(float *restrict out, int N, const float *restrict a, int ars, int aps, const float *restrict b,
+          int kc, bool acc, int i, float *restrict opad, const float *restrict bpad, int io, const int R)
 {
-    enum { CHUNK = 64 };
-    float pad[CHUNK * 8];   /* CHUNK rows of VL <= 8 floats */
-    vecf c[4];
-#pragma GCC unroll 4
-    for (int r = 0; r < R; r++) {
-        c[r] = (vecf){0};
-        if (acc)
-            for (int l = 0; l < rem; l++) c[r][l] = out[(size_t)(i + r) * N + j + l];
+    int j = 0;
+    for (; j + NV_MAX * VL <= N; j += NV_MAX * VL)
+        gemm_block(out, N, a, ars, aps, b, kc, acc, i, j, false, opad, bpad, io, R, NV_MAX);
+    bool ragged = N % VL != 0;
+    switch ((N - j + VL - 1) / VL) {   /* vectors left, counting the ragged one */
+    case 1: gemm_block(out, N, a, ars, aps, b, kc, acc, i, j, ragged, opad, bpad, io, R, 1); break;
+#if NV_MAX > 1
+    case 2: gemm_block(out, N, a, ars, aps, b, kc, acc, i, j, ragged, opad, bpad, io, R, 2); break;
+#endif
+#if NV_MAX > 2
+    case 3: gemm_block(out, N, a, ars, aps, b, kc, acc, i, j, ragged, opad, bpad, io, R, 3); break;
+#endif
+    default: break;   /* 0: the whole blocks covered every column */
     }
-    for (int p0 = 0; p0 < K; p0 += CHUNK) {
-        int pn = K - p0 < CHUNK ? K - p0 : CHUNK;
-        for (int q = 0; q < pn; q++)
-            for (int l = 0; l < VL; l++) pad[q * VL + l] = l < rem ? b[(size_t)(p0 + q) * N + j + l] : 0.0f;
-        for (int q = 0; q < pn; q++) {
-            vecf bv;
-            memcpy(&bv, pad + q * VL, sizeof bv);
-            size_t pa = (size_t)(p0 + q) * aps;
-#pragma GCC unroll 4
-            for (int r = 0; r < R; r++) c[r] += a[(size_t)(i + r) * ars + pa] * bv;
-        }
-    }
-#pragma GCC unroll 4
-    for (int r = 0; r < R; r++)
-        for (int l = 0; l < rem; l++) out[(size_t)(i + r) * N + j + l] = c[r][l];
 }
 
 /*
@@ -347,26 +368,43 @@ gemm_tail(float *restrict out, const float *restrict a, int ars, int aps, const 
  * contiguous [K,N]. With (ars, aps) = (K, 1) this is a @ b; with (1, M) it
  * reads a [M,K] transposed (for db = a^T @ dout) without copying it.
  *
- * Why it is fast: blocks of 4 rows x 2 vectors of out stay in registers while
- * the sum runs (gemm_block). The order of the sum per element is unchanged:
- * p = 0, 1, ..., K-1, starting from out (accumulate) or 0, the same additions
- * as matmul_reference, so with -ffp-contract=off the two agree to the last bit.
+ * Why it is fast: blocks of up to 4 rows x NV_MAX vectors of out stay in
+ * registers while the sum runs (gemm_block); B is walked in panels that stay
+ * in cache; and the ragged last N % VL columns of B and of out are copied
+ * into zero-padded buffers (bpad [kc, VL], opad [mc, VL]) so the kernel
+ * never handles a partial vector.
+ * The order of the sum per element is unchanged: p = 0, 1, ..., K-1, starting
+ * from out (accumulate) or 0, the same additions as matmul_reference (a panel
+ * after the first starts from the float the previous one stored), so with
+ * -ffp-contract=off the two agree to the last bit.
  */
 static void gemm(float *restrict out, const float *restrict a, int ars, int aps,
                  const float *restrict b, int M, int K, int N, bool acc)
 {
-    int i = 0;
-    for (; i + 4 <= M; i += 4) {
-        int j = 0;
-        for (; j + 2 * VL <= N; j += 2 * VL) gemm_block(out, a, ars, aps, b, K, N, acc, i, j, 4, 2);
-        for (; j + VL <= N; j += VL) gemm_block(out, a, ars, aps, b, K, N, acc, i, j, 4, 1);
-        if (j < N) gemm_tail(out, a, ars, aps, b, K, N, acc, i, j, N - j, 4);
-    }
-    for (; i < M; i++) {       /* the last M % 4 rows, one at a time */
-        int j = 0;
-        for (; j + 2 * VL <= N; j += 2 * VL) gemm_block(out, a, ars, aps, b, K, N, acc, i, j, 1, 2);
-        for (; j + VL <= N; j += VL) gemm_block(out, a, ars, aps, b, K, N, acc, i, j, 1, 1);
-        if (j < N) gemm_tail(out, a, ars, aps, b, K, N, acc, i, j, N - j, 1);
+    float bpad[GEMM_KC * 16] __attribute__((aligned(64)));   /* [kc, VL], VL <= 16 */
+    float opad[GEMM_MC * 16] __attribute__((aligned(64)));   /* [mc, VL] */
+    int full = N - N % VL, rag = N - full;                   /* rag: columns in the ragged vector */
+    for (int i0 = 0; i0 < M; i0 += GEMM_MC) {
+        int mc = M - i0 < GEMM_MC ? M - i0 : GEMM_MC;
+        for (int i = 0; i < mc && rag && acc; i++)
+            for (int l = 0; l < VL; l++) opad[i * VL + l] = l < rag ? out[(size_t)(i0 + i) * N + full + l] : 0.0f;
+        for (int p0 = 0; p0 < K; p0 += GEMM_KC) {
+            int kc = K - p0 < GEMM_KC ? K - p0 : GEMM_KC;
+            const float *ap = a + (size_t)p0 * aps, *bp = b + (size_t)p0 * N;
+            bool acc_here = acc || p0 > 0;   /* a later panel continues the sums the previous one stored */
+            for (int q = 0; q < kc && rag; q++)
+                for (int l = 0; l < VL; l++) bpad[q * VL + l] = l < rag ? bp[(size_t)q * N + full + l] : 0.0f;
+            int i = i0;
+            for (; i + 4 <= i0 + mc; i += 4) gemm_rows(out, N, ap, ars, aps, bp, kc, acc_here, i, opad, bpad, i0, 4);
+            switch (i0 + mc - i) {   /* the last mc % 4 rows, in one block */
+            case 3: gemm_rows(out, N, ap, ars, aps, bp, kc, acc_here, i, opad, bpad, i0, 3); break;
+            case 2: gemm_rows(out, N, ap, ars, aps, bp, kc, acc_here, i, opad, bpad, i0, 2); break;
+            case 1: gemm_rows(out, N, ap, ars, aps, bp, kc, acc_here, i, opad, bpad, i0, 1); break;
+            default: break;
+            }
+        }
+        for (int i = 0; i < mc && rag; i++)
+            for (int l = 0; l < rag; l++) out[(size_t)(i0 + i) * N + full + l] = opad[i * VL + l];
     }
 }
 
@@ -375,21 +413,71 @@ void matmul_fast(float *out, const float *a, const float *b, int M, int K, int N
     gemm(out, a, K, 1, b, M, K, N, accumulate);
 }
 
-/* dst[N,K] = src[K,N] transposed, in 8x8 tiles so both sides stay in cache lines. */
+/* Four floats, for the transpose below (SSE on every x86-64). */
+typedef float vec4 __attribute__((vector_size(16)));
+#if defined(__clang__)
+#define SHUFFLE4(x, y, i0, i1, i2, i3) __builtin_shufflevector(x, y, i0, i1, i2, i3)
+#else
+typedef int ivec4 __attribute__((vector_size(16)));
+#define SHUFFLE4(x, y, i0, i1, i2, i3) __builtin_shuffle(x, y, (ivec4){i0, i1, i2, i3})
+#endif
+
+/* dst[N,K] = src[K,N] transposed. The readable version is one line:
+ *     for k, n: dst[n*K + k] = src[k*N + n]
+ * which moves one float per load and store. Here 4x4 tiles move as four
+ * vectors: rows r0..r3 are interleaved pairwise (r0 r1 -> a0 b0 a1 b1 ...),
+ * then the pairs of pairs, which leaves column c of the tile in vector c
+ * (the ragged edges go one float at a time). A pure copy: tested against the
+ * one-liner bit for bit through matmul's backward. */
 static void transpose(float *restrict dst, const float *restrict src, int K, int N)
 {
-    for (int k0 = 0; k0 < K; k0 += 8)
-        for (int n0 = 0; n0 < N; n0 += 8) {
-            int k1 = k0 + 8 < K ? k0 + 8 : K, n1 = n0 + 8 < N ? n0 + 8 : N;
-            for (int k = k0; k < k1; k++)
-                for (int n = n0; n < n1; n++) dst[(size_t)n * K + k] = src[(size_t)k * N + n];
+    int k = 0;
+    for (; k + 4 <= K; k += 4) {
+        int n = 0;
+        for (; n + 4 <= N; n += 4) {
+            vec4 r0, r1, r2, r3;   /* rows k..k+3 of the tile: [a0 a1 a2 a3], [b0 ...], [c0 ...], [d0 ...] */
+            memcpy(&r0, src + (size_t)(k + 0) * N + n, sizeof r0);
+            memcpy(&r1, src + (size_t)(k + 1) * N + n, sizeof r1);
+            memcpy(&r2, src + (size_t)(k + 2) * N + n, sizeof r2);
+            memcpy(&r3, src + (size_t)(k + 3) * N + n, sizeof r3);
+            vec4 t0 = SHUFFLE4(r0, r1, 0, 4, 1, 5), t1 = SHUFFLE4(r0, r1, 2, 6, 3, 7);   /* a0 b0 a1 b1, a2 b2 a3 b3 */
+            vec4 t2 = SHUFFLE4(r2, r3, 0, 4, 1, 5), t3 = SHUFFLE4(r2, r3, 2, 6, 3, 7);   /* c0 d0 c1 d1, c2 d2 c3 d3 */
+            vec4 c0 = SHUFFLE4(t0, t2, 0, 1, 4, 5), c1 = SHUFFLE4(t0, t2, 2, 3, 6, 7);   /* a0 b0 c0 d0, a1 b1 c1 d1 */
+            vec4 c2 = SHUFFLE4(t1, t3, 0, 1, 4, 5), c3 = SHUFFLE4(t1, t3, 2, 3, 6, 7);   /* a2 b2 c2 d2, a3 b3 c3 d3 */
+            memcpy(dst + (size_t)(n + 0) * K + k, &c0, sizeof c0);
+            memcpy(dst + (size_t)(n + 1) * K + k, &c1, sizeof c1);
+            memcpy(dst + (size_t)(n + 2) * K + k, &c2, sizeof c2);
+            memcpy(dst + (size_t)(n + 3) * K + k, &c3, sizeof c3);
         }
+        for (; n < N; n++)
+            for (int q = 0; q < 4; q++) dst[(size_t)n * K + k + q] = src[(size_t)(k + q) * N + n];
+    }
+    for (; k < K; k++)
+        for (int n = 0; n < N; n++) dst[(size_t)n * K + k] = src[(size_t)k * N + n];
 }
 
 /* ---- tanh ---------------------------------------------------------------- */
 
 static inline float float_from_bits(uint32_t u) { float f; memcpy(&f, &u, sizeof f); return f; }
 static inline uint32_t bits_from_float(float f) { uint32_t u; memcpy(&u, &f, sizeof u); return u; }
+static inline double double_from_bits(uint64_t u) { double d; memcpy(&d, &u, sizeof d); return d; }
+static inline uint64_t bits_from_double(double d) { uint64_t u; memcpy(&u, &d, sizeof u); return u; }
+
+/* expm1(r) = e^r - 1 for |r| <= ln2/2 (a little more is fine), in double: its
+ * Taylor series to r^9, whose next term is below 1e-11 relative. Shared by
+ * tanh and exp below, which reduce their argument to this range. */
+static inline double expm1_reduced(double r)
+{
+    double p = 1.0 / 362880.0;
+    p = p * r + 1.0 / 40320.0;
+    p = p * r + 1.0 / 5040.0;
+    p = p * r + 1.0 / 720.0;
+    p = p * r + 1.0 / 120.0;
+    p = p * r + 1.0 / 24.0;
+    p = p * r + 1.0 / 6.0;
+    p = p * r + 0.5;
+    return r + (r * r) * p;
+}
 
 /*
  * tanh(x) = (e^2x - 1) / (e^2x + 1) = em / (em + 2) with em = expm1(2|x|),
@@ -399,8 +487,7 @@ static inline uint32_t bits_from_float(float f) { uint32_t u; memcpy(&u, &f, siz
  *     is still 0.99999994f), and the clamp keeps 2^n below in range. NaN is
  *     clamped too, and restored at the end.
  *   - expm1(y) = 2^n (1 + expm1(r)) - 1 with n = round(y / ln2), |r| <= ln2/2,
- *     and expm1(r) by its Taylor series to r^9 (the next term is below 1e-9
- *     relative). Using expm1 rather than exp keeps tanh(x) ~ x accurate for
+ *     and expm1(r) by expm1_reduced. Using expm1 rather than exp keeps tanh(x) ~ x accurate for
  *     small x, where e^2x - 1 would cancel.
  *   - r and the last steps run in double: float there leaves ~1 ulp of error,
  *     and glibc's tanhf is itself up to 2 ulp off, so the 2-ulp promise
@@ -418,15 +505,7 @@ static inline float tanh_kernel(float x)
     float nb = y * 1.44269504f + 12582912.0f;
     float n = nb - 12582912.0f;
     double r = (double)y - (double)n * 0.6931471805599453;  /* |r| <= ln2/2 */
-    double p = 1.0 / 362880.0;
-    p = p * r + 1.0 / 40320.0;
-    p = p * r + 1.0 / 5040.0;
-    p = p * r + 1.0 / 720.0;
-    p = p * r + 1.0 / 120.0;
-    p = p * r + 1.0 / 24.0;
-    p = p * r + 1.0 / 6.0;
-    p = p * r + 0.5;
-    double em1 = r + (r * r) * p;                            /* expm1(r) */
+    double em1 = expm1_reduced(r);                           /* expm1(r) */
     double two_n = (double)float_from_bits((bits_from_float(nb) - 0x4B400000u + 127u) << 23);
     double em = two_n * em1 + (two_n - 1.0);                 /* expm1(y) */
     uint32_t tb = bits_from_float((float)(em / (em + 2.0))) | sign;
@@ -438,6 +517,41 @@ static inline float tanh_kernel(float x)
 float tanh_fast(float x)
 {
     return tanh_kernel(x);
+}
+
+/* ---- exp ----------------------------------------------------------------- */
+
+/*
+ * exp(x) for a float x, the fast twin of libm's expf (the readable version:
+ * `expf(x)`, which the tests compare it with). The exp op and the softmax
+ * family call it on every logit, and a libm call per element cannot be
+ * vectorized. exp(x) = 2^n e^r with n = round(x / ln2), r = x - n ln2
+ * (|r| <= ln2/2), and e^r = 1 + expm1_reduced(r), all in double, then
+ * rounded to float once, so the result is the correctly rounded exp(x) but
+ * for the rare x whose exp lies within 1e-11 of a tie, where it may be 1 ulp
+ * off, as glibc's expf may be too (tested: within 1 ulp of expf).
+ *   - x is clamped to [-104, 89]: exp(-104) is under half the smallest float
+ *     (so it rounds to 0, as does anything smaller) and exp(89) over FLT_MAX
+ *     (it rounds to inf), so the clamp changes no result; it keeps 2^n a
+ *     normal double. A NaN is clamped too, and restored at the end.
+ *   - n by the 1.5*2^52 trick: adding it leaves round(x / ln2) in the low bits.
+ */
+static inline float exp_kernel(float x)
+{
+    /* The clamp on the bits, as in tanh: a float comparison would keep GCC
+     * from vectorizing the loop (it may raise an exception on NaN). */
+    uint32_t xb = bits_from_float(x);
+    uint32_t sign = xb & 0x80000000u, ab = xb & 0x7fffffffu;
+    uint32_t lim = sign ? 0x42D00000u : 0x42B20000u;          /* 104.0f below zero, 89.0f above */
+    float xc = float_from_bits((ab > lim ? lim : ab) | sign);
+    double kd = (double)xc * 1.4426950408889634 + 0x1.8p52;
+    double n = kd - 0x1.8p52;
+    double r = (double)xc - n * 0.6931471805599453;
+    uint64_t nbits = bits_from_double(kd) - bits_from_double(0x1.8p52);   /* n, two's complement */
+    double two_n = double_from_bits((nbits + 1023u) << 52);
+    uint32_t eb = bits_from_float((float)(two_n + two_n * expm1_reduced(r)));
+    uint32_t nan_mask = 0u - ((0x7f800000u - ab) >> 31);      /* all ones when x is a NaN */
+    return float_from_bits((eb & ~nan_mask) | (xb & nan_mask));
 }
 
 /* ========================================================================= */
@@ -634,6 +748,26 @@ static void sub_backward(Tensor *out)
 
 /* ---- mul ----------------------------------------------------------------- */
 
+/* d[r*drs + j*dcs] += g[r, j] * y[r*yrs + j*ycs], for r, j in order: mul's
+ * backward for one operand. The four stride cases are written out so each
+ * inner loop is contiguous (a broadcast d sums along the row, in order). */
+static void grad_times(float *d, int drs, int dcs, const float *restrict g, const float *restrict y, int yrs, int ycs,
+                       int R, int N)
+{
+    for (int r = 0; r < R; r++) {
+        const float *restrict gr = g + (size_t)r * N, *restrict yr = y + (size_t)r * yrs;
+        float *restrict dr = d + (size_t)r * drs;
+        if (dcs && ycs)
+            for (int j = 0; j < N; j++) dr[j] += gr[j] * yr[j];
+        else if (dcs)
+            for (int j = 0; j < N; j++) dr[j] += gr[j] * yr[0];
+        else if (ycs)
+            for (int j = 0; j < N; j++) dr[0] += gr[j] * yr[j];
+        else
+            for (int j = 0; j < N; j++) dr[0] += gr[j] * yr[0];
+    }
+}
+
 static void mul_backward(Tensor *out);
 
 Tensor *tensor_mul(Tensor *a, Tensor *b)
@@ -654,16 +788,26 @@ static void mul_backward(Tensor *out)
     Tensor *a = out->in[0], *b = out->in[1];
     Bcast bc;
     bcast_plan("tensor_mul", a, b, &bc);
-    for (int r = 0; r < bc.R; r++)
-        for (int j = 0; j < bc.N; j++) {
-            float g = out->grad[(size_t)r * bc.N + j];
-            size_t ia = (size_t)r * bc.ars + (size_t)j * bc.acs, ib = (size_t)r * bc.brs + (size_t)j * bc.bcs;
-            if (a->grad) a->grad[ia] += g * b->data[ib];
-            if (b->grad) b->grad[ib] += g * a->data[ia];
-        }
+    /* d(x)[r, j] += g[r, j] * y[r, j] with x's and y's broadcast strides, row
+     * by row, once for da (y = b) and once for db (y = a) */
+    if (a->grad) grad_times(a->grad, bc.ars, bc.acs, out->grad, b->data, bc.brs, bc.bcs, bc.R, bc.N);
+    if (b->grad) grad_times(b->grad, bc.brs, bc.bcs, out->grad, a->data, bc.ars, bc.acs, bc.R, bc.N);
 }
 
 /* ---- div ----------------------------------------------------------------- */
+
+/* db[0] += -g[j] * a[j] / (b*b) for j in order: div's gradient for a column
+ * b (one value per row, as a row's sum). The terms are computed a chunk at a
+ * time in a loop of their own (the divisions vectorize), then added in order. */
+static void div_column_grad(float *restrict db, const float *restrict g, const float *restrict a, float b, int N)
+{
+    float t[64];
+    for (int j0 = 0; j0 < N; j0 += 64) {
+        int n = N - j0 < 64 ? N - j0 : 64;
+        for (int j = 0; j < n; j++) t[j] = -g[j0 + j] * a[j0 + j] / (b * b);
+        for (int j = 0; j < n; j++) db[0] += t[j];
+    }
+}
 
 static void div_backward(Tensor *out);
 
@@ -686,14 +830,35 @@ static void div_backward(Tensor *out)
     Tensor *a = out->in[0], *b = out->in[1];
     Bcast bc;
     bcast_plan("tensor_div", a, b, &bc);
-    for (int r = 0; r < bc.R; r++)
-        for (int j = 0; j < bc.N; j++) {
-            float g = out->grad[(size_t)r * bc.N + j];
-            size_t ia = (size_t)r * bc.ars + (size_t)j * bc.acs, ib = (size_t)r * bc.brs + (size_t)j * bc.bcs;
-            float bv = b->data[ib];
-            if (a->grad) a->grad[ia] += g / bv;
-            if (b->grad) b->grad[ib] += -g * a->data[ia] / (bv * bv);
+    /* Row by row with each operand's broadcast strides, as mul's backward.
+     * Two cases get a loop of their own, contiguous so it vectorizes: both
+     * operands walk the row (b the same shape or a row vector, as batchnorm's
+     * / std), and b fixed in the row (a column, as a row's / sum). */
+    for (int r = 0; r < bc.R; r++) {
+        const float *restrict g = out->grad + (size_t)r * bc.N;
+        const float *restrict xa = a->data + (size_t)r * bc.ars, *restrict xb = b->data + (size_t)r * bc.brs;
+        if (a->grad) {
+            float *restrict da = a->grad + (size_t)r * bc.ars;
+            if (bc.acs && bc.bcs)
+                for (int j = 0; j < bc.N; j++) da[j] += g[j] / xb[j];
+            else if (bc.acs)
+                for (int j = 0; j < bc.N; j++) da[j] += g[j] / xb[0];
+            else
+                for (int j = 0; j < bc.N; j++) da[(size_t)j * bc.acs] += g[j] / xb[(size_t)j * bc.bcs];
         }
+        if (b->grad) {
+            float *restrict db = b->grad + (size_t)r * bc.brs;
+            if (bc.acs && bc.bcs)
+                for (int j = 0; j < bc.N; j++) db[j] += -g[j] * xa[j] / (xb[j] * xb[j]);
+            else if (bc.acs)
+                div_column_grad(db, g, xa, xb[0], bc.N);
+            else
+                for (int j = 0; j < bc.N; j++) {
+                    float bv = xb[(size_t)j * bc.bcs];
+                    db[(size_t)j * bc.bcs] += -g[j] * xa[(size_t)j * bc.acs] / (bv * bv);
+                }
+        }
+    }
 }
 
 /* ========================================================================= */
@@ -810,7 +975,9 @@ static void exp_backward(Tensor *out);
 Tensor *tensor_exp(Tensor *a)
 {
     Tensor *out = unary_result(a, "exp", exp_backward);
-    for (int i = 0; i < a->numel; i++) out->data[i] = expf(a->data[i]);
+    const float *restrict x = a->data;
+    float *restrict y = out->data;
+    for (int i = 0; i < a->numel; i++) y[i] = exp_kernel(x[i]);
     return out;
 }
 
@@ -926,8 +1093,18 @@ static Shape reduce_plan(Tensor *a, int dim, bool keepdim, Reduce *rd)
  * changing the order of any element's additions. */
 static void sum_rows(float *restrict out, const float *restrict a, Reduce rd)
 {
+    if (rd.inner == 1) {   /* the last dim (a row's sum, lab 02's [n, 27] -> [n, 1]): a plain running sum */
+        for (int o = 0; o < rd.outer; o++) {
+            const float *src = a + (size_t)o * rd.n;
+            float s = 0.0f;
+            for (int k = 0; k < rd.n; k++) s += src[k];
+            out[o] = s;
+        }
+        return;
+    }
     for (int o = 0; o < rd.outer; o++) {
         float *restrict dst = out + (size_t)o * rd.inner;
+        memset(dst, 0, (size_t)rd.inner * sizeof(float));   /* out is not zeroed for us */
         for (int k = 0; k < rd.n; k++) {
             const float *src = a + ((size_t)o * rd.n + k) * rd.inner;
             for (int i = 0; i < rd.inner; i++) dst[i] += src[i];
@@ -938,6 +1115,14 @@ static void sum_rows(float *restrict out, const float *restrict a, Reduce rd)
 /* da[o, k, i] += scale * dout[o, i]: a reduction's gradient spread back over dim. */
 static void spread_rows(float *restrict da, const float *restrict dout, Reduce rd, float scale, bool divide)
 {
+    if (rd.inner == 1) {   /* the last dim: one value spread along a contiguous row */
+        for (int o = 0; o < rd.outer; o++) {
+            float g = divide ? dout[o] / scale : dout[o] * scale;
+            float *d = da + (size_t)o * rd.n;
+            for (int k = 0; k < rd.n; k++) d[k] += g;
+        }
+        return;
+    }
     for (int o = 0; o < rd.outer; o++) {
         const float *g = dout + (size_t)o * rd.inner;
         for (int k = 0; k < rd.n; k++) {
@@ -1072,7 +1257,7 @@ Tensor *tensor_max(Tensor *a, int dim, bool keepdim)
     Shape s = reduce_plan(a, dim, keepdim, &rd);
     Tensor *out = op_result(s, "max", max_backward, a, NULL);
     out->iarg = dim;
-    int *arg = arena_alloc(&a->graph->step, (size_t)out->numel * sizeof(int));   /* where each max was */
+    int *arg = arena_alloc_uninit(&a->graph->step, (size_t)out->numel * sizeof(int));   /* where each max was */
     for (int o = 0; o < rd.outer; o++)
         for (int i = 0; i < rd.inner; i++) {
             const float *x = a->data + (size_t)o * rd.n * rd.inner + i;
@@ -1119,20 +1304,28 @@ static void var_forward(Tensor *out, Tensor *a, Reduce rd, bool unbiased, bool t
 {
     float *mean = step_scratch(a->graph, out->numel);
     double denom = (double)rd.n - (unbiased ? 1.0 : 0.0);
-    for (int o = 0; o < rd.outer; o++)
-        for (int i = 0; i < rd.inner; i++) {
-            const float *x = a->data + (size_t)o * rd.n * rd.inner + i;
-            double m = 0.0, ss = 0.0;
-            for (int k = 0; k < rd.n; k++) m += x[(size_t)k * rd.inner];
-            m /= rd.n;
-            for (int k = 0; k < rd.n; k++) {
-                double d = x[(size_t)k * rd.inner] - m;
-                ss += d * d;
+    /* For each o, the inner columns are summed side by side, a row of a at a
+     * time (k in order for every column, as a loop down one column would):
+     * the inner loops are contiguous, so they vectorize. */
+    double *restrict m = arena_alloc_uninit(&a->graph->step, (size_t)rd.inner * sizeof(double));
+    double *restrict ss = arena_alloc_uninit(&a->graph->step, (size_t)rd.inner * sizeof(double));
+    for (int o = 0; o < rd.outer; o++) {
+        const float *x = a->data + (size_t)o * rd.n * rd.inner;   /* [n, inner] */
+        for (int i = 0; i < rd.inner; i++) m[i] = ss[i] = 0.0;
+        for (int k = 0; k < rd.n; k++)
+            for (int i = 0; i < rd.inner; i++) m[i] += x[(size_t)k * rd.inner + i];
+        for (int i = 0; i < rd.inner; i++) m[i] /= rd.n;
+        for (int k = 0; k < rd.n; k++)
+            for (int i = 0; i < rd.inner; i++) {
+                double d = x[(size_t)k * rd.inner + i] - m[i];
+                ss[i] += d * d;
             }
-            double v = ss / denom;
+        for (int i = 0; i < rd.inner; i++) {
+            double v = ss[i] / denom;
             out->data[(size_t)o * rd.inner + i] = (float)(take_sqrt ? sqrt(v) : v);
-            mean[(size_t)o * rd.inner + i] = (float)m;
+            mean[(size_t)o * rd.inner + i] = (float)m[i];
         }
+    }
     out->saved = mean;
 }
 
@@ -1306,7 +1499,7 @@ Tensor *tensor_view(Tensor *a, Shape s)
               "the sizes must multiply to the same number",
               shape_str(a->shape, sa), a->numel, shape_str(s, ss), shape_numel(s));
     Graph *g = a->graph;
-    Tensor *out = arena_alloc(&g->step, sizeof *out);
+    Tensor *out = arena_alloc_uninit(&g->step, sizeof *out);
     *out = (Tensor){0};
     out->data = a->data;
     out->shape = s;
@@ -1347,10 +1540,8 @@ Tensor *tensor_softmax(Tensor *a)
         const float *x = a->data + (size_t)r * V;
         float *y = out->data + (size_t)r * V;
         float m = row_max(x, V), sum = 0.0f;
-        for (int v = 0; v < V; v++) {
-            y[v] = expf(x[v] - m);
-            sum += y[v];
-        }
+        for (int v = 0; v < V; v++) y[v] = exp_kernel(x[v] - m);   /* a loop of its own: it vectorizes */
+        for (int v = 0; v < V; v++) sum += y[v];                   /* in order, in float */
         for (int v = 0; v < V; v++) y[v] = y[v] / sum;
     }
     return out;
@@ -1384,7 +1575,8 @@ Tensor *tensor_log_softmax(Tensor *a)
         const float *x = a->data + (size_t)r * V;
         float *y = out->data + (size_t)r * V;
         float m = row_max(x, V), sum = 0.0f;
-        for (int v = 0; v < V; v++) sum += expf(x[v] - m);
+        for (int v = 0; v < V; v++) y[v] = exp_kernel(x[v] - m);   /* y holds exp for a moment */
+        for (int v = 0; v < V; v++) sum += y[v];
         float lse = logf(sum);              /* log sum exp(x - max) */
         for (int v = 0; v < V; v++) y[v] = (x[v] - m) - lse;
     }
@@ -1403,7 +1595,7 @@ static void log_softmax_backward(Tensor *out)
         const float *y = out->data + (size_t)r * V, *g = out->grad + (size_t)r * V;
         float *d = a->grad + (size_t)r * V, sum = 0.0f;
         for (int v = 0; v < V; v++) sum += g[v];
-        for (int v = 0; v < V; v++) d[v] += g[v] - expf(y[v]) * sum;
+        for (int v = 0; v < V; v++) d[v] += g[v] - exp_kernel(y[v]) * sum;
     }
 }
 
@@ -1430,24 +1622,27 @@ Tensor *tensor_cross_entropy(Tensor *logits, const int *y)
                   y[b], b, V - 1, shape_str(logits->shape, sl), V - 1);
     Tensor *out = op_result(SHAPE(1), "cross_entropy", cross_entropy_backward, logits, NULL);   /* [1] */
     out->idx = y;
-    float *probs = out->requires_grad ? step_scratch(out->graph, B * V) : NULL;   /* [B, V] */
+    float *restrict probs = step_scratch(out->graph, B * V);   /* [B, V], kept for backward when it runs */
+    float *restrict m = step_scratch(out->graph, B);           /* [B] each row's max */
+    /* Three passes, so the exp runs as one long loop over all B*V values,
+     * which vectorizes (a row of 27 would leave a scalar tail each time). */
+    for (int b = 0; b < B; b++) {
+        const float *x = logits->data + (size_t)b * V;
+        m[b] = row_max(x, V);
+        for (int v = 0; v < V; v++) probs[(size_t)b * V + v] = x[v] - m[b];
+    }
+    for (int i = 0; i < B * V; i++) probs[i] = exp_kernel(probs[i]);   /* exp(x - max) */
     double total = 0.0;   /* as tensor_mean_all sums: in double (see sum_double) */
     for (int b = 0; b < B; b++) {
         const float *x = logits->data + (size_t)b * V;
-        float m = row_max(x, V), sum = 0.0f;
-        float *p = probs ? probs + (size_t)b * V : NULL;
-        for (int v = 0; v < V; v++) {
-            float e = expf(x[v] - m);
-            if (p) p[v] = e;
-            sum += e;
-        }
+        float *restrict p = probs + (size_t)b * V, sum = 0.0f;
+        for (int v = 0; v < V; v++) sum += p[v];   /* in order, in float, as log_softmax does */
         float lse = logf(sum);
-        total += -((x[y[b]] - m) - lse);     /* -log softmax(x)[y], a float, summed in double */
-        if (p)
-            for (int v = 0; v < V; v++) p[v] = p[v] / sum;
+        total += -((x[y[b]] - m[b]) - lse);        /* -log softmax(x)[y], a float, summed in double */
+        for (int v = 0; v < V; v++) p[v] = p[v] / sum;
     }
     out->data[0] = (float)(total / B);
-    out->saved = probs;
+    out->saved = out->requires_grad ? probs : NULL;
     return out;
 }
 

@@ -7,7 +7,8 @@
  * shapes, each broadcasting case in both operand orders; the fused
  * cross-entropy against the composed one; softmax on huge logits; the two
  * kernels against their readable twins (matmul_fast vs matmul_reference,
- * tanh_fast vs tanhf); views, no_grad, gradient accumulation, the arena's
+ * matmul's backward vs the reference products, tanh_fast vs tanhf, the exp
+ * op vs expf); views, no_grad, gradient accumulation, the arena's
  * promise that a training loop stops allocating after its first step; the
  * error messages; and torch.randn's first row through tensor_randn_.
  * What it does not check: speed (no wall-clock asserts), or lecture figures
@@ -240,8 +241,11 @@ END_TEST
  * differ by about K * 2^-24 * sum_k |a[i,k] b[k,j]|. */
 START_TEST(test_matmul_kernels)
 {
+    /* the lab 03 shapes, odd ones, and ones past the kernel's blocking (256
+     * rows of B per panel, 128 rows of out per chunk, 4 x 64 register blocks) */
     static const int sizes[][3] = {{1, 1, 1}, {7, 13, 5}, {32, 30, 200}, {32, 200, 27}, {200, 32, 27},
-                                   {30, 32, 200}, {32, 200, 30}, {5, 3, 17}, {3, 1, 9}, {200, 27, 1}};
+                                   {30, 32, 200}, {32, 200, 30}, {5, 3, 17}, {3, 1, 9}, {200, 27, 1},
+                                   {130, 300, 27}, {5, 600, 33}, {129, 257, 16}, {6, 5, 64}, {2, 513, 1}};
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
         int M = sizes[s][0], K = sizes[s][1], N = sizes[s][2];
         float *a = malloc(sizeof(float) * M * K), *b = malloc(sizeof(float) * K * N);
@@ -840,6 +844,93 @@ START_TEST(test_gradcheck_catches)
 }
 END_TEST
 
+/* ---- core.tensor.19 ----------------------------------------------------- */
+
+/* The exp op (and softmax, log_softmax, cross_entropy, which share its
+ * kernel) computes exp in double and rounds once; glibc's expf does the same,
+ * so the two agree but for values within a hair of a rounding tie. */
+START_TEST(test_exp_vs_expf)
+{
+    Graph g;
+    graph_init(&g);
+    graph_set_no_grad(&g, true);
+    enum { CHUNK = 1 << 16 };
+    float *xs = malloc(sizeof(float) * CHUNK);
+    long n = 0, differ = 0, worst = 0;
+    float at = 0;
+    /* every 401st float from 0 up to 89 and down to -104: every binade */
+    const uint32_t tops[2] = {0x42B20000u /* 89.0f */, 0xC2D00000u /* -104.0f */};
+    for (int side = 0; side < 2; side++) {
+        uint32_t u = side ? 0x80000000u : 0u;
+        while (u <= tops[side]) {
+            int m = 0;
+            for (; m < CHUNK && u <= tops[side]; m++, u += 401) memcpy(&xs[m], &u, 4);
+            Tensor *y = tensor_exp(tensor_from(&g, SHAPE(m), xs));
+            for (int i = 0; i < m; i++) {
+                long d = ulp_distance(y->data[i], expf(xs[i]));
+                differ += d != 0;
+                if (d > worst) { worst = d; at = xs[i]; }
+            }
+            n += m;
+            graph_step_reset(&g);
+        }
+    }
+    harness_note("exp over %ld values in [-104, 89]: %ld differ from expf, by at most %ld ulp (at %.9g)", n, differ,
+                 worst, at);
+    ck_assert_msg(worst <= 1, "exp(%.9g) is %ld ulp from expf (allowed 1)", at, worst);
+    ck_assert_msg(differ * 1000 < n, "%ld of %ld values differ from expf: more than one in a thousand", differ, n);
+    /* the edges: exact values, overflow, underflow (subnormals too), inf, NaN */
+    float edge[] = {0.0f, -0.0f, 1.0f, -1.0f, 88.72f, 88.73f, 89.5f, 1e30f, -87.0f, -90.0f, -103.9f, -104.5f, -1e30f,
+                    INFINITY, -INFINITY, 1e-8f, -1e-8f};
+    int ne = sizeof edge / sizeof edge[0];
+    Tensor *y = tensor_exp(tensor_from(&g, SHAPE(ne), edge));
+    for (int i = 0; i < ne; i++)
+        ck_assert_msg(ulp_distance(y->data[i], expf(edge[i])) <= 1 || (isinf(y->data[i]) && isinf(expf(edge[i]))),
+                      "exp(%.9g) = %.9g, expf = %.9g", edge[i], y->data[i], expf(edge[i]));
+    ck_assert(y->data[0] == 1.0f && y->data[1] == 1.0f && isinf(y->data[13]) && y->data[14] == 0.0f);
+    float nan_in = NAN;
+    ck_assert(isnan(tensor_exp(tensor_from(&g, SHAPE(1), &nan_in))->data[0]));
+    free(xs);
+    graph_free(&g);
+}
+END_TEST
+
+/* ---- core.tensor.20 ----------------------------------------------------- */
+
+/* matmul's backward runs the fast kernel on b transposed (da = dout @ b^T) and
+ * on a read transposed in place (db = a^T @ dout). Each gradient element is
+ * the same sum, in the same order, as the reference kernel computes on
+ * explicitly transposed copies: so they agree bit for bit. */
+START_TEST(test_matmul_backward_exact)
+{
+    static const int sizes[][3] = {{32, 30, 200}, {32, 200, 27}, {7, 13, 37}, {130, 300, 27}, {5, 9, 1}};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        int M = sizes[s][0], K = sizes[s][1], N = sizes[s][2];
+        Graph g;
+        graph_init(&g);
+        Tensor *a = param_uniform(&g, SHAPE(M, K), 10 + s, -1, 1), *b = param_uniform(&g, SHAPE(K, N), 20 + s, -1, 1);
+        Tensor *w = tensor_param(&g, SHAPE(M, N));   /* dout: loss = sum(out * w) makes out's grad exactly w */
+        fill_uniform(w->data, M * N, 30 + s, -1, 1);
+        tensor_backward(tensor_sum_all(tensor_mul(tensor_matmul(a, b), w)));
+        float *at = malloc(sizeof(float) * K * M), *bt = malloc(sizeof(float) * N * K);
+        float *da = malloc(sizeof(float) * M * K), *db = malloc(sizeof(float) * K * N);
+        for (int i = 0; i < M; i++)
+            for (int k = 0; k < K; k++) at[k * M + i] = a->data[i * K + k];
+        for (int k = 0; k < K; k++)
+            for (int j = 0; j < N; j++) bt[j * K + k] = b->data[k * N + j];
+        matmul_reference(da, w->data, bt, M, N, K, false);   /* da = dout @ b^T */
+        matmul_reference(db, at, w->data, K, M, N, false);   /* db = a^T @ dout */
+        char what[64];
+        snprintf(what, sizeof what, "da of [%d, %d] @ [%d, %d]", M, K, K, N);
+        EXPECT_ARRAY_NEAR(a->grad, da, M * K, 0.0, what);
+        snprintf(what, sizeof what, "db of [%d, %d] @ [%d, %d]", M, K, K, N);
+        EXPECT_ARRAY_NEAR(b->grad, db, K * N, 0.0, what);
+        free(at); free(bt); free(da); free(db);
+        graph_free(&g);
+    }
+}
+END_TEST
+
 /* ------------------------------------------------------------------------- */
 
 int main(int argc, char **argv)
@@ -863,6 +954,8 @@ int main(int argc, char **argv)
         {"core.tensor.16", "errors name both shapes, or the bad index", test_errors, 10},
         {"core.tensor.17", "tensor_randn_ gives torch.randn((27,10))", test_randn, 10},
         {"core.tensor.18", "gradcheck catches a wrong gradient", test_gradcheck_catches, 10},
+        {"core.tensor.19", "exp within 1 ulp of expf over [-104, 89]", test_exp_vs_expf, 60},
+        {"core.tensor.20", "matmul backward equals the reference products bit for bit", test_matmul_backward_exact, 20},
     };
     return harness_main(argc, argv, "core.tensor", steps, sizeof steps / sizeof steps[0]);
 }

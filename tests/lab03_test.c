@@ -582,6 +582,10 @@ START_TEST(test_fig_lrsearch)
     EXPECT_NEAR(lre[999], 0.0, 0, "lre[999]");
     for (int i = 0; i < 1000; i++)
         EXPECT_NEAR(lre[i], -3.0 + i * (3.0 / 999.0), 3e-7, "lre[i] = -3 + i*3/999");
+    // Bit for bit what torch 1.13 prints (%.9g) where a plain a + b*i would be
+    // 1 ulp off: torch fuses that step into an FMA.
+    EXPECT_NEAR(lre[176], -2.47147155f, 0, "lre[176] (torch.linspace)");
+    EXPECT_NEAR(lre[199], -2.40240216f, 0, "lre[199] (torch.linspace)");
 
     // The sweep from the lecture's init: smoothed, the curve is lowest between
     // 10^-1.5 and 10^-0.5 (the lecture picks 10^-1 = 0.1).

@@ -191,7 +191,7 @@ static int cmd_train(const KitArgs *a, int T, int emb, int hidden)
         printf("trained %ld steps in %.1f s\n", a->steps, seconds);
         printf("train loss %.4f\ndev loss   %.4f\n", train_loss, dev_loss);
         printf("wrote %s/loss.tsv and %s%s\n", a->out, path, emb == 2 ? " and embedding.tsv" : "");
-        printf("next: make lab03 ARGS=\"sample\" (names from this checkpoint), or make plots\n");
+        printf("next: names from this checkpoint: make lab03 ARGS=\"sample\" (the solution's: make lab03-solution ARGS=\"sample\"), or make plots\n");
     }
     if (a->json) {
         json_begin(stdout);

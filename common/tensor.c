@@ -275,10 +275,10 @@ typedef float vecf __attribute__((vector_size(64)));
 #define NV_MAX 4   /* vectors per row of a register block: 32 registers hold 4 x 4 */
 #elif defined(__AVX__)
 typedef float vecf __attribute__((vector_size(32)));
-#define NV_MAX 2   /* 16 registers: 4 x 2 accumulators, plus B and the broadcast */
+#define NV_MAX 3   /* 16 registers: 4 x 3 accumulators, 3 of B, the broadcast */
 #else
 typedef float vecf __attribute__((vector_size(16)));
-#define NV_MAX 2
+#define NV_MAX 3   /* 16 registers: 4 x 3 accumulators, 3 of B, the broadcast */
 #endif
 #define VL ((int)(sizeof(vecf) / sizeof(float)))
 
@@ -350,14 +350,26 @@ gemm_rows(float *restrict out, int N, const float *restrict a, int ars, int aps,
     int j = 0;
     for (; j + NV_MAX * VL <= N; j += NV_MAX * VL)
         gemm_block(out, N, a, ars, aps, b, kc, acc, i, j, false, opad, bpad, io, R, NV_MAX);
+    /* `ragged` is passed as a constant to each call, so that gemm_block's
+     * strides are constants too and its inner loop keeps everything in
+     * registers (a runtime flag there cost spills in the hot loop). */
     bool ragged = N % VL != 0;
     switch ((N - j + VL - 1) / VL) {   /* vectors left, counting the ragged one */
-    case 1: gemm_block(out, N, a, ars, aps, b, kc, acc, i, j, ragged, opad, bpad, io, R, 1); break;
+    case 1:
+        if (ragged) gemm_block(out, N, a, ars, aps, b, kc, acc, i, j, true, opad, bpad, io, R, 1);
+        else gemm_block(out, N, a, ars, aps, b, kc, acc, i, j, false, opad, bpad, io, R, 1);
+        break;
 #if NV_MAX > 1
-    case 2: gemm_block(out, N, a, ars, aps, b, kc, acc, i, j, ragged, opad, bpad, io, R, 2); break;
+    case 2:
+        if (ragged) gemm_block(out, N, a, ars, aps, b, kc, acc, i, j, true, opad, bpad, io, R, 2);
+        else gemm_block(out, N, a, ars, aps, b, kc, acc, i, j, false, opad, bpad, io, R, 2);
+        break;
 #endif
 #if NV_MAX > 2
-    case 3: gemm_block(out, N, a, ars, aps, b, kc, acc, i, j, ragged, opad, bpad, io, R, 3); break;
+    case 3:
+        if (ragged) gemm_block(out, N, a, ars, aps, b, kc, acc, i, j, true, opad, bpad, io, R, 3);
+        else gemm_block(out, N, a, ars, aps, b, kc, acc, i, j, false, opad, bpad, io, R, 3);
+        break;
 #endif
     default: break;   /* 0: the whole blocks covered every column */
     }
@@ -686,7 +698,9 @@ static void accumulate_broadcast(float *d, const float *g, int rs, int cs, int R
     for (int r = 0; r < R; r++) {
         const float *gr = g + (size_t)r * N;
         float *dr = d + (size_t)r * rs;
-        if (cs) {
+        if (cs && sign == 1.0f) {   /* add's case: 1 * g is g to the bit (a NaN stays the NaN it was), so skip it */
+            for (int j = 0; j < N; j++) dr[j] += gr[j];
+        } else if (cs) {
             for (int j = 0; j < N; j++) dr[j] += sign * gr[j];
         } else {
             for (int j = 0; j < N; j++) dr[0] += sign * gr[j];

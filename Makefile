@@ -34,6 +34,12 @@ endif
 ifeq ($(NATIVE),1)
 VARIANT     := native
 EXTRA_FLAGS += -march=native
+# FMA=0: no fused multiply-add in matmul (common/tensor.c, KIT_FMA), for the
+# default build's results bit for bit at a little less than NATIVE=1's speed.
+ifeq ($(FMA),0)
+VARIANT     := native-nofma
+EXTRA_FLAGS += -DKIT_FMA=0
+endif
 endif
 ifeq ($(DEBUG),1)
 VARIANT     := debug

@@ -314,8 +314,14 @@ START_TEST(test_tanh_fast)
     }
     harness_note("tanh_fast over %ld values in [-10, 10]: max %ld ulp from tanhf (at %.9g), %ld from the true tanh",
                  2 * n, worst, at, worst_true);
-    ck_assert_msg(worst <= 2, "tanh_fast(%.9g) = %.9g is %ld ulp from tanhf = %.9g (allowed 2)", at, tanh_fast(at), worst,
-                  tanhf(at));
+    /* Against the readable twin: glibc's tanhf is itself up to 2 ulp off. The
+     * double kernel is nearly always correctly rounded, so it stays within 2
+     * of tanhf; the float one (KIT_FMA) may be 1 ulp off the other way where
+     * tanhf is 2 off (11 floats of the billion in [0, 10], e.g. 0.97562325),
+     * so 1 + 2 there. The accuracy promise itself is the next check. */
+    long allowed = KIT_FMA ? 3 : 2;
+    ck_assert_msg(worst <= allowed, "tanh_fast(%.9g) = %.9g is %ld ulp from tanhf = %.9g (allowed %ld)", at, tanh_fast(at),
+                  worst, tanhf(at), allowed);
     ck_assert_msg(worst_true <= 1, "tanh_fast is %ld ulp from the correctly rounded tanh (allowed 1)", worst_true);
     /* the edges */
     ck_assert(tanh_fast(0.0f) == 0.0f && signbit(tanh_fast(-0.0f)));
@@ -358,7 +364,9 @@ START_TEST(test_unary_grads)
     Tensor *x = param_uniform(&g, SHAPE(4, 6), 3, 0.25f, 3.0f);
     Tensor *e = tensor_exp(x), *l = tensor_log(x), *q = tensor_sqrt(x), *p = tensor_pow(x, -1.0f);
     for (int i = 0; i < x->numel; i++) {
-        ck_assert(e->data[i] == expf(x->data[i]) && l->data[i] == logf(x->data[i]));
+        /* the double exp kernel rounds once, as expf does; the float one (KIT_FMA) is within an ulp */
+        ck_assert(KIT_FMA ? ulp_distance(e->data[i], expf(x->data[i])) <= 1 : e->data[i] == expf(x->data[i]));
+        ck_assert(l->data[i] == logf(x->data[i]));
         ck_assert(q->data[i] == sqrtf(x->data[i]) && p->data[i] == 1.0f / x->data[i]);
     }
     graph_free(&g);
@@ -848,7 +856,11 @@ END_TEST
 
 /* The exp op (and softmax, log_softmax, cross_entropy, which share its
  * kernel) computes exp in double and rounds once; glibc's expf does the same,
- * so the two agree but for values within a hair of a rounding tie. */
+ * so the two agree but for values within a hair of a rounding tie. With
+ * KIT_FMA the kernel runs in float (tensor.c says why): still within 1 ulp,
+ * but not correctly rounded for about 1 value in 130 (0.77% of every float
+ * in [-105, 90], counted when it was written), so there the bound on how
+ * many differ is 1 in 50. */
 START_TEST(test_exp_vs_expf)
 {
     Graph g;
@@ -878,7 +890,8 @@ START_TEST(test_exp_vs_expf)
     harness_note("exp over %ld values in [-104, 89]: %ld differ from expf, by at most %ld ulp (at %.9g)", n, differ,
                  worst, at);
     ck_assert_msg(worst <= 1, "exp(%.9g) is %ld ulp from expf (allowed 1)", at, worst);
-    ck_assert_msg(differ * 1000 < n, "%ld of %ld values differ from expf: more than one in a thousand", differ, n);
+    long per = KIT_FMA ? 50 : 1000;   /* at most one in `per` may differ (see above) */
+    ck_assert_msg(differ * per < n, "%ld of %ld values differ from expf: more than one in %ld", differ, n, per);
     /* the edges: exact values, overflow, underflow (subnormals too), inf, NaN */
     float edge[] = {0.0f, -0.0f, 1.0f, -1.0f, 88.72f, 88.73f, 89.5f, 1e30f, -87.0f, -90.0f, -103.9f, -104.5f, -1e30f,
                     INFINITY, -INFINITY, 1e-8f, -1e-8f};
@@ -938,7 +951,7 @@ int main(int argc, char **argv)
     const HarnessStep steps[] = {
         {"core.tensor.1", "making tensors: shapes, params, buffers, one_hot, print", test_making_tensors, 10},
         {"core.tensor.2", "matmul_fast agrees with matmul_reference (odd sizes too)", test_matmul_kernels, 20},
-        {"core.tensor.3", "tanh_fast within 2 ulp of tanhf over [-10, 10]", test_tanh_fast, 60},
+        {"core.tensor.3", "tanh_fast within 1 ulp of tanh (and 2 or 3 of tanhf) over [-10, 10]", test_tanh_fast, 60},
         {"core.tensor.4", "unary ops: gradients vs central differences", test_unary_grads, 30},
         {"core.tensor.5", "add, sub, mul, div on equal shapes: gradients", test_binary_same_shape, 30},
         {"core.tensor.6", "broadcasting: row, [1, N], column, scalar, both orders", test_broadcasting, 30},

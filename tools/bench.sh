@@ -92,6 +92,7 @@ for r in $(seq 1 "$ROUNDS"); do
     done
     run c lab02 $C_STEPS_02
     run c lab02fused $C_STEPS_02
+    run c lab02chunks $C_STEPS_02
     run c lab02counts 3000
     if [ -n "$PY" ]; then
         run torch lab02 $T_STEPS_02
@@ -161,16 +162,20 @@ END {
         if (m == "lab02" && n[kg]) line("PyTorch (W[xs])", kg)
         kf = "c" SUBSEP "lab02fused"
         if (m == "lab02" && n[kf]) line("C (W[xs], fused CE)", kf)
+        kh = "c" SUBSEP "lab02chunks"
+        if (m == "lab02" && n[kh]) line("C (W[xs], fused CE, by 512 rows)", kh)
         kn = "c" SUBSEP "lab02counts"
         if (m == "lab02" && n[kn]) line("C (count table, lab 02 default)", kn)
         J = ""
         if (n[kc] && n[kt]) ratio(kc, kt, "lecture", target[m])
         if (m == "lab02" && n[kc] && n[kg]) ratio(kc, kg, "gather", target[m])
         if (m == "lab02" && n[kf] && n[kt]) ratio(kf, kt, "fused", target[m])
+        if (m == "lab02" && n[kh] && n[kt]) ratio(kh, kt, "chunks", target[m])
         if (m == "lab02" && n[kn] && n[kt]) ratio(kn, kt, "counts", target[m])
         if (n[kc]) {
             if (m == "lab03") printf "  C: the lecture'\''s 200,000 steps would take %.1f s (target < 10 s: %s)\n", 0.2 * stats(kc, "us"), (0.2 * stats(kc, "us") < 10 ? "met" : "NOT met")
             printf "  C peak memory %.1f MB (target < 32 MB: %s)\n", stats(kc, "rss") / 1024, (stats(kc, "rss") < 32 * 1024 ? "met" : "NOT met")
+            if (m == "lab02" && n[kh]) printf "  C peak memory by 512 rows %.1f MB (target < 32 MB: %s)\n", stats(kh, "rss") / 1024, (stats(kh, "rss") < 32 * 1024 ? "met" : "NOT met")
         }
         if (!n[kt] && m != "lab02") printf "  (no PyTorch figures)\n"
         M = M sprintf("%s\"%s\": {", (M == "" ? "" : ", "), m)
@@ -178,6 +183,7 @@ END {
         split("c torch", impls, " ")
         for (ii = 1; ii <= 2; ii++) { k = impls[ii] SUBSEP m; if (n[k]) { M = M sprintf("%s\"%s\": {\"steps_per_s\": %.3f, \"us_per_step\": %.3f, \"cpu_us_per_step\": %.3f, \"gflops\": %s, \"peak_rss_kb\": %d, \"runs\": %d}", sep, impls[ii], stats(k, "sps"), stats(k, "us"), stats(k, "cus"), (stats(k, "gf") > 0 ? sprintf("%.4f", stats(k, "gf")) : "null"), stats(k, "rss"), n[k]); sep = ", " } }
         if (m == "lab02" && n[kn]) { M = M sprintf("%s\"c_counts\": {\"steps_per_s\": %.3f, \"us_per_step\": %.3f, \"cpu_us_per_step\": %.3f, \"peak_rss_kb\": %d, \"runs\": %d}", sep, stats(kn, "sps"), stats(kn, "us"), stats(kn, "cus"), stats(kn, "rss"), n[kn]); sep = ", " }
+        if (m == "lab02" && n[kh]) { M = M sprintf("%s\"c_chunks\": {\"steps_per_s\": %.3f, \"us_per_step\": %.3f, \"cpu_us_per_step\": %.3f, \"peak_rss_kb\": %d, \"runs\": %d}", sep, stats(kh, "sps"), stats(kh, "us"), stats(kh, "cus"), stats(kh, "rss"), n[kh]); sep = ", " }
         if (m == "lab02" && n[kf]) { M = M sprintf("%s\"c_fused\": {\"steps_per_s\": %.3f, \"us_per_step\": %.3f, \"cpu_us_per_step\": %.3f, \"peak_rss_kb\": %d, \"runs\": %d}", sep, stats(kf, "sps"), stats(kf, "us"), stats(kf, "cus"), stats(kf, "rss"), n[kf]); sep = ", " }
         if (m == "lab02" && n[kg]) { M = M sprintf("%s\"torch_gather\": {\"steps_per_s\": %.3f, \"us_per_step\": %.3f, \"cpu_us_per_step\": %.3f, \"peak_rss_kb\": %d, \"runs\": %d}", sep, stats(kg, "sps"), stats(kg, "us"), stats(kg, "cus"), stats(kg, "rss"), n[kg]); sep = ", " }
         if (J != "") M = M sep J

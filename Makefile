@@ -85,7 +85,7 @@ help:
 	@grep -hE '^## ' $(MAKEFILE_LIST) | sed -e 's/^## //' | awk '{ i = index($$0, ": "); printf "  %-24s %s\n", substr($$0, 1, i - 1), substr($$0, i + 2) }'
 	@echo
 	@echo "Variables: LAB=03 STEP=2 (narrow check), ARGS=\"--steps 1000\" (flags for a lab run),"
-	@echo "           SANITIZE=1 (ASan+UBSan build), NATIVE=1 (-march=native build), DEBUG=1 (-O0, NaN-poisoned arenas)"
+	@echo "           SANITIZE=1 (ASan+UBSan build), NATIVE=1 (-march=native build; FMA=0 for the default build's bits), DEBUG=1 (-O0, NaN-poisoned arenas)"
 	@echo "           FROM=auto|labs|solutions (whose data make plots draws), GNUTERM=dumb (plots in the terminal)"
 
 # ---- the core ---------------------------------------------------------------------

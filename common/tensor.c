@@ -1875,12 +1875,13 @@ static void cross_entropy_backward(Tensor *out)
     if (!logits->grad) return;
     int B = logits->shape.d[0], V = logits->shape.d[1];
     float g = out->grad[0] / (float)B;
-    for (int b = 0; b < B; b++) {
-        float *restrict d = logits->grad + (size_t)b * V;
-        const float *restrict p = out->saved + (size_t)b * V;
-        for (int v = 0; v < V; v++) d[v] += p[v] * g;
-        d[out->idx[b]] -= g;
-    }
+    /* g is the same for every row, so the first term is one flat loop over
+     * all B*V values (it vectorizes with no row tails); each label's -g comes
+     * after, in the same order per element as `d[v] += p[v]*g; d[y] -= g`. */
+    float *restrict d = logits->grad;
+    const float *restrict p = out->saved;
+    for (int i = 0; i < B * V; i++) d[i] += p[i] * g;
+    for (int b = 0; b < B; b++) d[(size_t)b * V + out->idx[b]] -= g;
 }
 
 /* ========================================================================= */

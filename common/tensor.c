@@ -540,6 +540,8 @@ static void transpose(float *restrict dst, const float *restrict src, int K, int
 
 static inline float float_from_bits(uint32_t u) { float f; memcpy(&f, &u, sizeof f); return f; }
 static inline uint32_t bits_from_float(float f) { uint32_t u; memcpy(&u, &f, sizeof u); return u; }
+
+#if !KIT_FMA   /* the double kernels' helpers (with KIT_FMA, the float kernels below need none) */
 static inline double double_from_bits(uint64_t u) { double d; memcpy(&d, &u, sizeof d); return d; }
 static inline uint64_t bits_from_double(double d) { uint64_t u; memcpy(&u, &d, sizeof u); return u; }
 
@@ -558,6 +560,7 @@ static inline double expm1_reduced(double r)
     p = p * r + 0.5;
     return r + (r * r) * p;
 }
+#endif
 
 #if KIT_FMA
 /*

@@ -31,6 +31,10 @@
 
 #include "kit.h"
 
+#if KIT_FMA || defined(__AVX512F__)
+#include <immintrin.h>   /* the fused multiply-add and the masked loads of gemm */
+#endif
+
 /* GCC 12's -O2 vectorizes only loops whose trip count needs no scalar
  * remainder ("very-cheap" cost model), which leaves every loop over a row of
  * 27 or 200 floats scalar. The dynamic model is what -O3 uses; it changes no
@@ -292,7 +296,6 @@ typedef float vecf __attribute__((vector_size(16)));
 /* c + s*b for a vector c and b and a scalar s: fused when KIT_FMA (GCC's
  * vector extension has no fma of its own, so the intrinsic of the width). */
 #if KIT_FMA
-#include <immintrin.h>
 #if defined(__AVX512F__)
 #define VMADD(c, s, b) ((vecf)_mm512_fmadd_ps(_mm512_set1_ps(s), (__m512)(b), (__m512)(c)))
 #elif defined(__AVX__)
@@ -308,7 +311,6 @@ typedef float vecf __attribute__((vector_size(16)));
  * lanes, so there the ragged last N % VL columns are read and written in
  * place; narrower vectors go through gemm's zero-padded copies instead. */
 #if defined(__AVX512F__)
-#include <immintrin.h>
 #define GEMM_MASKED 1
 #else
 #define GEMM_MASKED 0
@@ -348,7 +350,7 @@ static inline __attribute__((always_inline)) void vec_store(float *p, vecf v, bo
 enum { GEMM_KC = 256, GEMM_MC = 128 };
 
 /*
- * One register block of out: rows i..i+R-1 (R <= 4) and NV vectors of
+ * One register block of out: rows i..i+R-1 (R <= 8) and NV vectors of
  * columns from j, held in R*NV vector registers while p runs over the
  * panel's kc rows of B. Each step of p loads NV vectors of a row of B and R
  * scalars of A, then does R*NV vector multiply-adds; out is read (only when
@@ -441,8 +443,9 @@ gemm_rows(float *restrict out, int N, const float *restrict a, int ars, int aps,
  * contiguous [K,N]. With (ars, aps) = (K, 1) this is a @ b; with (1, M) it
  * reads a [M,K] transposed (for db = a^T @ dout) without copying it.
  *
- * Why it is fast: blocks of up to 4 rows x NV_MAX vectors of out stay in
- * registers while the sum runs (gemm_block); B is walked in panels that stay
+ * Why it is fast: blocks of up to 4 rows x NV_MAX vectors of out (8 rows x 2
+ * when out is that narrow, with AVX-512's 32 registers) stay in registers
+ * while the sum runs (gemm_block); B is walked in panels that stay
  * in cache; and the ragged last N % VL columns of B and of out are handled
  * with masked loads and stores (AVX-512) or copied into zero-padded buffers
  * (bpad [kc, VL], opad [mc, VL]) so the kernel never handles a partial

@@ -566,16 +566,34 @@ static inline double expm1_reduced(double r)
 #endif
 
 #if KIT_FMA
+/* expm1(r) for y = n ln2 + r, n = round(y / ln2), |r| <= ln2/2, in float with
+ * fused steps: the float twin of expm1_reduced, shared by tanh and exp below.
+ * Sets *nb to y/ln2 + 1.5*2^23, whose low mantissa bits hold n. ln2 is taken
+ * in two parts, so r is exact to float; expm1(r) is its Taylor series to r^7
+ * (the next term is below 2^-26 relative). */
+static inline __attribute__((always_inline)) float expm1f_reduced(float y, float *nb)
+{
+    *nb = fmaf(y, 1.44269504f, 12582912.0f);
+    float n = *nb - 12582912.0f;
+    float r = fmaf(n, -0.693145752f, y);                      /* y - n ln2, ln2 = 0.693145752 + 1.42860677e-6 */
+    r = fmaf(n, -1.42860677e-6f, r);
+    float p = 1.0f / 5040.0f;                                 /* expm1(r) = r + r^2 (1/2 + r/6 + ... + r^5/5040) */
+    p = fmaf(p, r, 1.0f / 720.0f);
+    p = fmaf(p, r, 1.0f / 120.0f);
+    p = fmaf(p, r, 1.0f / 24.0f);
+    p = fmaf(p, r, 1.0f / 6.0f);
+    p = fmaf(p, r, 0.5f);
+    return fmaf(r * r, p, r);
+}
+
 /*
  * tanh in float, for a CPU with FMA (KIT_FMA): 16 lanes of float per 512-bit
  * register instead of 8 of double, about 3x the speed of the double version
  * below (which the default build uses: without FMA, float has too little
  * precision for this). The same two ideas, every step a fused multiply-add:
  *   - |x| >= 0.55: em / (em + 2) with em = expm1(2|x|) = 2^n (1 + expm1(r)) - 1,
- *     n = round(2|x| / ln2), r = 2|x| - n ln2 (ln2 in two parts, so r is
- *     exact to float), expm1(r) by its Taylor series to r^7 (next term below
- *     2^-26 relative), and em = 2^n expm1(r) + (2^n - 1) in one fma, 2^n - 1
- *     being exact for n <= 24.
+ *     expm1(r) by expm1f_reduced, and em = 2^n expm1(r) + (2^n - 1) in one
+ *     fma, 2^n - 1 being exact for n <= 24.
  *   - |x| < 0.55: x + x^3 P(x^2), P of degree 4 fitted to tanh (by
  *     tools/fit_tanh.py; 2^-30 relative error) because em / (em + 2) loses
  *     a bit or two near 0, where its three roundings add up.
@@ -591,17 +609,7 @@ static inline __attribute__((always_inline)) float tanh_kernel(float x)
     uint32_t cb = ab > 0x41200000u ? 0x41200000u : ab;       /* min(|x|, 10.0f) */
     float a = float_from_bits(cb), y = 2.0f * a;             /* 2|x|, exact */
     /* large |x|: em / (em + 2) */
-    float nb = fmaf(y, 1.44269504f, 12582912.0f);            /* n = round(y / ln2) in the low bits */
-    float n = nb - 12582912.0f;
-    float r = fmaf(n, -0.693145752f, y);                     /* y - n ln2, ln2 = 0.693145752 + 1.42860677e-6 */
-    r = fmaf(n, -1.42860677e-6f, r);
-    float p = 1.0f / 5040.0f;                                /* expm1(r) = r + r^2 (1/2 + r/6 + ... + r^5/5040) */
-    p = fmaf(p, r, 1.0f / 720.0f);
-    p = fmaf(p, r, 1.0f / 120.0f);
-    p = fmaf(p, r, 1.0f / 24.0f);
-    p = fmaf(p, r, 1.0f / 6.0f);
-    p = fmaf(p, r, 0.5f);
-    float em1 = fmaf(r * r, p, r);                           /* expm1(r) */
+    float nb, em1 = expm1f_reduced(y, &nb);                  /* expm1(r), and n in nb's low bits */
     float two_n = float_from_bits((bits_from_float(nb) - 0x4B400000u + 127u) << 23);
     float em = fmaf(two_n, em1, two_n - 1.0f);               /* expm1(y) */
     float big = em / (em + 2.0f);
@@ -666,9 +674,8 @@ float tanh_fast(float x)
 /*
  * exp(x) in float, for a CPU with FMA (KIT_FMA): the same steps as the
  * double version below, 16 lanes at a time, about 2.5x its speed.
- * n = round(x / ln2), r = x - n ln2 (ln2 in two parts, so r is exact to
- * float), e^r - 1 by its Taylor series to r^7, then 2^n (1 + (e^r - 1)) in
- * one fma. 2^n is applied as 2^n1 * 2^n2 (n1 = n/2), so that it stays a
+ * n = round(x / ln2), r = x - n ln2 and e^r - 1 by expm1f_reduced, then
+ * 2^n (1 + (e^r - 1)) in one fma. 2^n is applied as 2^n1 * 2^n2 (n1 = n/2), so that it stays a
  * normal float from exp(-104) (a subnormal result, rounded by the last
  * multiply) to exp(89) (inf). Checked on every float in [-105, 90]: at most
  * 1 ulp from expf and from the correctly rounded exp (99% of them exact).
@@ -679,17 +686,7 @@ static inline __attribute__((always_inline)) float exp_kernel(float x)
     uint32_t sign = xb & 0x80000000u, ab = xb & 0x7fffffffu;
     uint32_t lim = sign ? 0x42D00000u : 0x42B20000u;          /* 104.0f below zero, 89.0f above */
     float xc = float_from_bits((ab > lim ? lim : ab) | sign);
-    float nb = fmaf(xc, 1.44269504f, 12582912.0f);            /* n = round(x / ln2) in the low bits */
-    float n = nb - 12582912.0f;
-    float r = fmaf(n, -0.693145752f, xc);                     /* x - n ln2, ln2 = 0.693145752 + 1.42860677e-6 */
-    r = fmaf(n, -1.42860677e-6f, r);
-    float p = 1.0f / 5040.0f;                                 /* e^r - 1 = r + r^2 (1/2 + r/6 + ... + r^5/5040) */
-    p = fmaf(p, r, 1.0f / 720.0f);
-    p = fmaf(p, r, 1.0f / 120.0f);
-    p = fmaf(p, r, 1.0f / 24.0f);
-    p = fmaf(p, r, 1.0f / 6.0f);
-    p = fmaf(p, r, 0.5f);
-    float em1 = fmaf(r * r, p, r);
+    float nb, em1 = expm1f_reduced(xc, &nb);                  /* e^r - 1, and n in nb's low bits */
     int32_t ni = (int32_t)(bits_from_float(nb) - 0x4B400000u), n1 = ni / 2, n2 = ni - n1;   /* -150 <= n <= 129 */
     float s1 = float_from_bits((uint32_t)(n1 + 127) << 23), s2 = float_from_bits((uint32_t)(n2 + 127) << 23);
     uint32_t eb = bits_from_float(fmaf(s1, em1, s1) * s2);

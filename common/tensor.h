@@ -208,6 +208,13 @@ Tensor *tensor_log_softmax(Tensor *a);
  * backward (softmax - onehot)/B. Equal (tested) to the composed version.
  */
 Tensor *tensor_cross_entropy(Tensor *logits, const int *y);
+/**
+ * @brief F.cross_entropy(W[x], y) in one op, never making the [n, V] logits:
+ * W [R, V], x and y borrowed only for the call (n pairs) -> [1]. The row gather
+ * and tensor_cross_entropy fused; equal within float rounding (tested) to
+ * `tensor_cross_entropy(tensor_embed(W, x, SHAPE(n)), y)`, the readable version.
+ */
+Tensor *tensor_embed_cross_entropy(Tensor *W, const int *x, const int *y, int n);
 /** @} */
 
 /* ------------------------------------------------------------------------- */

@@ -412,6 +412,19 @@ static Tensor *lab02_forward(Model *m, const int *X, const int *Y, int n, Tensor
     return tensor_add(nll, reg);
 }
 
+/* ---- lab 02 again, W[xs] and the cross-entropy as one op (tensor_embed_cross_entropy,
+ * which `make bench` times): the same fixture, so the same loss, gradient and trace */
+static Tensor *lab02_forward_fused(Model *m, const int *X, const int *Y, int n, Tensor **logits_out)
+{
+    Tensor *W = m->p[0];                                                   // [V, V]
+    Tensor *nll = tensor_embed_cross_entropy(W, X, Y, n);                  // [1]
+    Tensor *reg = tensor_mul_scalar(tensor_mean_all(tensor_pow(W, 2.0f)), 0.01f); // [1]
+    bool was = graph_set_no_grad(&m->g, true);   /* the op never makes the logits: W[xs] for the comparison only */
+    *logits_out = tensor_embed(W, X, SHAPE(n));                            // [n, V]
+    graph_set_no_grad(&m->g, was);
+    return tensor_add(nll, reg);
+}
+
 /* ---- labs 03, 04: h = tanh(C[X].view(B, 30) @ W1 + b1); logits = h @ W2 + b2 ---- */
 static Tensor *mlp_forward(Model *m, const int *X, const int *Y, int B, Tensor **logits_out)
 {
@@ -750,6 +763,18 @@ START_TEST(test_lab02)
 }
 END_TEST
 
+START_TEST(test_lab02_fused)
+{
+    Model m;
+    model_begin(&m, "parity_lab02.bin", "lab 02 with W[xs] and cross-entropy fused (tensor_embed_cross_entropy)");
+    add_param(&m, "W", randn_param(&m.g, &m.rng, SHAPE(VOCAB, VOCAB)));
+    m.forward = lab02_forward_fused;
+    m.T = 0;
+    m.lr = 50.0f;
+    run_parity(&m);
+}
+END_TEST
+
 START_TEST(test_lab03)
 {
     Model m;
@@ -874,6 +899,7 @@ int main(int argc, char **argv)
         {"core.parity.6", "lab 05: deeper network (6 x Linear+BatchNorm1d) vs PyTorch", test_lab05_deep, 60},
         {"core.parity.7", "the fixtures' minibatches are Xtr[ix] of data/names.txt", test_minibatches_from_data, 30},
         {"core.parity.8", "the fixture reader refuses foreign and truncated files", test_fixture_reader_refuses, 10},
+        {"core.parity.9", "lab 02 with W[xs] and cross-entropy fused vs PyTorch", test_lab02_fused, 30},
     };
     return harness_main(argc, argv, "core.parity", steps, sizeof steps / sizeof steps[0]);
 }

@@ -110,7 +110,7 @@ enum Op {
     OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_MATMUL,
     OP_NEG, OP_EXP, OP_LOG, OP_TANH, OP_SQRT, OP_POW, OP_MUL_SCALAR, OP_ADD_SCALAR,
     OP_SUM, OP_SUM_ALL, OP_MEAN, OP_MEAN_ALL, OP_MAX, OP_VAR, OP_STD,
-    OP_SOFTMAX, OP_LOG_SOFTMAX, OP_CROSS_ENTROPY, OP_CE_COMPOSED, OP_EMBED, OP_PICK, OP_VIEW_MATMUL,
+    OP_SOFTMAX, OP_LOG_SOFTMAX, OP_CROSS_ENTROPY, OP_CE_COMPOSED, OP_EMBED_CE, OP_EMBED, OP_PICK, OP_VIEW_MATMUL,
     OP_BATCHNORM
 };
 
@@ -121,6 +121,7 @@ typedef struct OpCase {
     bool keepdim, unbiased;
     const int *idx;   /* indices for embed / pick / cross-entropy */
     Shape ishape;     /* index shape for embed */
+    const int *y;     /* labels for embed_cross_entropy (idx its inputs, ishape.d[0] the pairs) */
 } OpCase;
 
 static Tensor *op_fn(void *ctx, Tensor *const *in, int n)
@@ -152,6 +153,7 @@ static Tensor *op_fn(void *ctx, Tensor *const *in, int n)
     case OP_LOG_SOFTMAX: return tensor_log_softmax(a);
     case OP_CROSS_ENTROPY: return tensor_cross_entropy(a, c->idx);
     case OP_CE_COMPOSED: return tensor_neg(tensor_mean_all(tensor_pick(tensor_log_softmax(a), c->idx)));
+    case OP_EMBED_CE: return tensor_embed_cross_entropy(a, c->idx, c->y, c->ishape.d[0]);
     case OP_EMBED: return tensor_embed(a, c->idx, c->ishape);
     case OP_PICK: return tensor_pick(a, c->idx);
     case OP_VIEW_MATMUL: {   /* emb [B, T, C] viewed as [B, T*C] @ W */
@@ -944,6 +946,128 @@ START_TEST(test_matmul_backward_exact)
 }
 END_TEST
 
+/* ---- core.tensor.21 ----------------------------------------------------- */
+
+/* The fused W[x] + cross-entropy against its readable version, the two ops
+ * composed, on n pairs drawn from fill_uniform. */
+static void embed_ce_vs_composed(int R, int V, int n, unsigned seed)
+{
+    Graph g;
+    graph_init(&g);
+    int *x = malloc(sizeof(int) * n), *y = malloc(sizeof(int) * n);
+    float *u = malloc(sizeof(float) * 2 * n);
+    fill_uniform(u, 2 * n, seed + 1, 0, 1);
+    for (int i = 0; i < n; i++) {
+        x[i] = (int)(u[2 * i] * R) % R;
+        y[i] = (int)(u[2 * i + 1] * V) % V;
+    }
+    Tensor *W = param_uniform(&g, SHAPE(R, V), seed, -3, 3);
+    Tensor *fused = tensor_embed_cross_entropy(W, x, y, n);
+    tensor_backward(fused);
+    float lf = tensor_item(fused);
+    float *dfused = malloc(sizeof(float) * W->numel);
+    memcpy(dfused, W->grad, sizeof(float) * W->numel);
+    graph_step_reset(&g);
+    params_zero_grad(&W, 1);
+    Tensor *composed = tensor_cross_entropy(tensor_embed(W, x, SHAPE(n)), y);
+    tensor_backward(composed);
+    float lc = tensor_item(composed);
+    /* The loss: the two sum the same n terms in double, but the composed op
+     * rounds each pair's log-probability to float first (~3e-8 relative
+     * each) and sums exp in another order; the mean moves by a few 1e-8. */
+    double dl = fabs((double)lf - lc), tl = 1e-6 * fabs(lc);
+    harness_note("[%d, %d] x %d pairs: loss fused %.9g composed %.9g, diff %.2g (tol %.2g) %s", R, V, n, lf, lc, dl,
+                 tl, dl <= tl ? "OK" : "FAIL");
+    EXPECT_NEAR(lf, lc, tl, "embed_cross_entropy loss vs composed");
+    /* The gradient: each dW[r, v] sums ~n/R terms of size ~1/n in float, in
+     * the same order in both; the fused op scales the sum by dout/n once,
+     * the composed one each term, so they differ by the sum's rounding,
+     * a few ulp of the largest |dW| (~1/R). 1e-5 of max |dW| allows that
+     * with room; a wrong gradient is off by order max |dW|. */
+    /* The gradient, against a double-precision reference. Each dW[r, v] is
+     * a float sum over the k_r pairs with x_i = r: the fused op adds p and
+     * -1 as separate terms (up to 2 k_r additions), the composed one adds
+     * (p - 1[v == y]) / n, and a float sum of k terms is within
+     * k * 2^-24 * sum|terms| of the exact one (the standard bound). Both are
+     * held to (2 k_r + 3) * 2^-24 * sum|terms| (the 3: the softmax's own
+     * roundings and the scaling by dout / n). They differ from each other by
+     * up to twice that (the classes of 228k bigrams make k_r ~ 10^4, so
+     * ~1e-4 of |dW|): neither is the other's reference. */
+    double *ref = calloc(W->numel, sizeof(double)), *mag = calloc(W->numel, sizeof(double));
+    int *k = calloc(R, sizeof(int));
+    for (int i = 0; i < n; i++) {
+        const float *w = W->data + (size_t)x[i] * V;
+        double m = w[0], sum = 0;
+        for (int v = 0; v < V; v++) m = fmax(m, w[v]);
+        for (int v = 0; v < V; v++) sum += exp(w[v] - m);
+        for (int v = 0; v < V; v++) {
+            double t = (exp(w[v] - m) / sum - (v == y[i])) / n;
+            ref[x[i] * V + v] += t;
+            mag[x[i] * V + v] += fabs(t);
+        }
+        k[x[i]]++;
+    }
+    const float *dW[2] = {dfused, W->grad};
+    const char *name[2] = {"fused", "composed"};
+    for (int which = 0; which < 2; which++) {
+        double worst = 0, at_tol = 0;   /* the largest error, and the largest error / tol */
+        int bad = -1;
+        for (int e = 0; e < W->numel; e++) {
+            double err = fabs(dW[which][e] - ref[e]), tol = (2.0 * k[e / V] + 3) * 0x1p-24 * mag[e];
+            if (err > worst) worst = err;
+            if (err / tol > at_tol) at_tol = err / tol;
+            if (err > tol && bad < 0) bad = e;
+        }
+        harness_note("  dW %-8s maxdiff %.2g from double (at most %.2f of the float-sum bound) %s", name[which], worst,
+                     at_tol, bad < 0 ? "OK" : "FAIL");
+        ck_assert_msg(bad < 0, "%s dW[%d]: %.9g, double %.9g: outside the float-sum bound", name[which], bad,
+                      bad < 0 ? 0 : dW[which][bad], bad < 0 ? 0 : ref[bad]);
+    }
+    free(ref); free(mag); free(k);
+    /* no_grad: the same loss, nothing recorded */
+    graph_step_reset(&g);
+    graph_set_no_grad(&g, true);
+    Tensor *ng = tensor_embed_cross_entropy(W, x, y, n);
+    ck_assert_msg(tensor_item(ng) == lf && !ng->requires_grad, "no_grad: loss %.9g (with grad %.9g), requires_grad %d",
+                  tensor_item(ng), lf, ng->requires_grad);
+    graph_set_no_grad(&g, false);
+    free(dfused); free(x); free(y); free(u);
+    graph_free(&g);
+}
+
+START_TEST(test_embed_cross_entropy)
+{
+    embed_ce_vs_composed(27, 27, 100003, 3);   /* the lab 02 shape (rows padded to 32), n not a multiple of 16 */
+    embed_ce_vs_composed(7, 40, 1000, 5);      /* R != V, V padded to 48: the general path */
+    embed_ce_vs_composed(27, 5, 13, 7);        /* fewer pairs than one block */
+    /* gradients against central differences */
+    Graph g;
+    graph_init(&g);
+    static const int X[9] = {0, 3, 3, 1, 26, 5, 0, 12, 3}, Y[9] = {5, 13, 13, 1, 0, 26, 3, 3, 7};
+    Tensor *W = param_uniform(&g, SHAPE(27, 27), 11, -2, 2);
+    check_op(&g, (OpCase){.op = OP_EMBED_CE, .idx = X, .y = Y, .ishape = SHAPE(9)}, W, NULL, "embed_cross_entropy [27, 27] x 9");
+    /* huge logits: finite loss and gradient, as tensor_cross_entropy */
+    graph_step_reset(&g);
+    Tensor *huge = tensor_param(&g, SHAPE(2, 3));
+    float hv[6] = {1000, -1000, 0, 500, 1000, 999};
+    memcpy(huge->data, hv, sizeof hv);
+    static const int Xh[2] = {0, 1}, Yh[2] = {0, 2};
+    Tensor *lh = tensor_embed_cross_entropy(huge, Xh, Yh, 2);
+    tensor_backward(lh);
+    EXPECT_NEAR(tensor_item(lh), (1.0 + log1p(exp(-1.0))) / 2, 1e-6, "embed_cross_entropy of huge logits");
+    for (int i = 0; i < 6; i++) ck_assert_msg(isfinite(huge->grad[i]), "grad %d is %g", i, huge->grad[i]);
+    /* bad input: one line naming the pair */
+    Tensor *W3 = tensor_param(&g, SHAPE(3, 3));
+    static const int bad[3] = {0, 1, 3}, ok[3] = {0, 1, 2};
+    EXPECT_KIT_ERROR(tensor_embed_cross_entropy(W3, bad, ok, 3));
+    harness_note("%s", error_line);
+    EXPECT_CONTAINS(error_line, "input 3 at pair 2", "embed_cross_entropy names the bad input");
+    EXPECT_KIT_ERROR(tensor_embed_cross_entropy(W3, ok, bad, 3));
+    EXPECT_CONTAINS(error_line, "label 3 at pair 2", "embed_cross_entropy names the bad label");
+    graph_free(&g);
+}
+END_TEST
+
 /* ------------------------------------------------------------------------- */
 
 int main(int argc, char **argv)
@@ -969,6 +1093,7 @@ int main(int argc, char **argv)
         {"core.tensor.18", "gradcheck catches a wrong gradient", test_gradcheck_catches, 10},
         {"core.tensor.19", "exp within 1 ulp of expf over [-104, 89]", test_exp_vs_expf, 60},
         {"core.tensor.20", "matmul backward equals the reference products bit for bit", test_matmul_backward_exact, 20},
+        {"core.tensor.21", "embed_cross_entropy (W[x] and cross-entropy fused) equals the two ops composed", test_embed_cross_entropy, 30},
     };
     return harness_main(argc, argv, "core.tensor", steps, sizeof steps / sizeof steps[0]);
 }

@@ -31,6 +31,9 @@
  *          (-mean log softmax(W[xs])[ys]) instead of the by-hand softmax.
  *   lab02chunks  lab02fused 512 pairs at a time, adding up the gradient
  *          (see lab02_step_chunks): the same full-batch step, in cache.
+ *   lab02gce     the same loss with W[xs] and the cross-entropy as one op
+ *          (tensor_embed_cross_entropy): every pair's softmax, as in
+ *          lab02fused, but no [n, 27] tensor is ever written.
  *   lab02counts  the same full-batch loss and gradient from the 27x27 bigram
  *          count table N (lab 02's default, nn_loss_counts in
  *          solutions/02_nn/nn.c, written out here with the same core ops
@@ -48,10 +51,10 @@
  * dB = A^T @ dOut), so 6*M*K*N per matmul per step; elementwise ops
  * (tanh, exp, the adds, batchnorm's reductions, cross_entropy) are ignored.
  * lab03 and lab05: 3 * (2*32*30*200 + 2*32*200*27) = 2,188,800.
- * lab02 (gather), lab02fused, lab02chunks, lab02counts: no matmul, so no GFLOP/s figure;
+ * lab02 (gather), lab02fused, lab02chunks, lab02gce, lab02counts: no matmul, so no GFLOP/s figure;
  * lab02onehot: 6*n*27*27.
  *
- * Usage: bench --model lab03|lab05|lab02|lab02onehot|lab02fused|lab02chunks|lab02counts [--steps N] [--warmup N] [--data FILE]
+ * Usage: bench --model lab03|lab05|lab02|lab02onehot|lab02fused|lab02chunks|lab02gce|lab02counts [--steps N] [--warmup N] [--data FILE]
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -81,7 +84,7 @@ typedef struct Bench {
     Dataset ds;          /* lab03/05: the training split; lab02: all bigrams (T = 1) */
     int Xb[BATCH * BLOCK], Yb[BATCH];   /* the minibatch, rebuilt each step */
     float lr;
-    int onehot;          /* lab02: 0 = W[xs], 1 = one_hot @ W, 2 = W[xs] + fused cross_entropy, 3 = 2 by chunks */
+    int onehot;          /* lab02: 0 = W[xs], 1 = one_hot @ W, 2 = W[xs] + fused cross_entropy, 3 = 2 by chunks, 4 = embed_cross_entropy */
     float N[VOCAB * VOCAB];  /* lab02counts: [V, V] bigram counts of ds (exact in float below 2^24) */
 } Bench;
 
@@ -231,6 +234,22 @@ static float lab02_step_chunks(Bench *b)
     return (float)total;
 }
 
+/* lab02gce: the same step with the gather and the cross-entropy in one op
+ * (tensor_embed_cross_entropy): no [n, V] tensor at all. */
+static float lab02_step_gce(Bench *b)
+{
+    Tensor *W = b->p[0];
+    Tensor *nll = tensor_embed_cross_entropy(W, b->ds.X, b->ds.Y, b->ds.n);       // [1]
+    Tensor *reg = tensor_mul_scalar(tensor_mean_all(tensor_pow(W, 2.0f)), 0.01f);  // [1]
+    Tensor *loss = tensor_add(nll, reg);
+    params_zero_grad(b->p, b->np);
+    tensor_backward(loss);
+    float v = tensor_item(loss);
+    params_sgd(b->p, b->np, b->lr);
+    graph_step_reset(&b->g);
+    return v;
+}
+
 static float lab02_step(Bench *b)
 {
     Tensor *W = b->p[0];
@@ -238,6 +257,8 @@ static float lab02_step(Bench *b)
     const int *xs = b->ds.X, *ys = b->ds.Y;   /* T = 1: X is [n] */
     if (b->onehot == 3)
         return lab02_step_chunks(b);
+    if (b->onehot == 4)
+        return lab02_step_gce(b);
     Tensor *logits = b->onehot == 1 ? tensor_matmul(tensor_one_hot(&b->g, xs, n, VOCAB), W)  // [n, V]
                                     : tensor_embed(W, xs, SHAPE(n));                          // [n, V]
     Tensor *nll;
@@ -291,7 +312,7 @@ static float lab02counts_step(Bench *b)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: bench --model lab03|lab05|lab02|lab02onehot|lab02fused|lab02chunks|lab02counts [--steps N] [--warmup N] [--data FILE]\n");
+    fprintf(stderr, "usage: bench --model lab03|lab05|lab02|lab02onehot|lab02fused|lab02chunks|lab02gce|lab02counts [--steps N] [--warmup N] [--data FILE]\n");
     exit(2);
 }
 
@@ -316,7 +337,7 @@ int main(int argc, char **argv)
     bool is02 = strncmp(model, "lab02", 5) == 0;
     if (!(strcmp(model, "lab03") == 0 || strcmp(model, "lab05") == 0 || strcmp(model, "lab02") == 0 ||
           strcmp(model, "lab02onehot") == 0 || strcmp(model, "lab02fused") == 0 || strcmp(model, "lab02counts") == 0 ||
-          strcmp(model, "lab02chunks") == 0))
+          strcmp(model, "lab02chunks") == 0 || strcmp(model, "lab02gce") == 0))
         usage();
     bool counts02 = strcmp(model, "lab02counts") == 0;   /* microseconds per step: time many */
     if (steps <= 0)
@@ -345,7 +366,7 @@ int main(int argc, char **argv)
         dataset_build(&b.ds, &all, 1);   /* the bigrams, in file order */
         lab02_init(&b);
         b.onehot = strcmp(model, "lab02onehot") == 0 ? 1 : strcmp(model, "lab02fused") == 0 ? 2
-                 : strcmp(model, "lab02chunks") == 0 ? 3 : 0;
+                 : strcmp(model, "lab02chunks") == 0 ? 3 : strcmp(model, "lab02gce") == 0 ? 4 : 0;
         step = lab02_step;
         flops = b.onehot == 1 ? 6.0 * b.ds.n * VOCAB * VOCAB : 0;
     } else {

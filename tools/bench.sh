@@ -93,6 +93,7 @@ for r in $(seq 1 "$ROUNDS"); do
     run c lab02 $C_STEPS_02
     run c lab02fused $C_STEPS_02
     run c lab02chunks $C_STEPS_02
+    run c lab02gce $C_STEPS_02
     run c lab02counts 3000
     if [ -n "$PY" ]; then
         run torch lab02 $T_STEPS_02
@@ -164,6 +165,8 @@ END {
         if (m == "lab02" && n[kf]) line("C (W[xs], fused CE)", kf)
         kh = "c" SUBSEP "lab02chunks"
         if (m == "lab02" && n[kh]) line("C (W[xs], fused CE, by 512 rows)", kh)
+        kq = "c" SUBSEP "lab02gce"
+        if (m == "lab02" && n[kq]) line("C (W[xs] and CE as one op)", kq)
         kn = "c" SUBSEP "lab02counts"
         if (m == "lab02" && n[kn]) line("C (count table, lab 02 default)", kn)
         J = ""
@@ -171,11 +174,13 @@ END {
         if (m == "lab02" && n[kc] && n[kg]) ratio(kc, kg, "gather", target[m])
         if (m == "lab02" && n[kf] && n[kt]) ratio(kf, kt, "fused", target[m])
         if (m == "lab02" && n[kh] && n[kt]) ratio(kh, kt, "chunks", target[m])
+        if (m == "lab02" && n[kq] && n[kt]) ratio(kq, kt, "one-op", target[m])
         if (m == "lab02" && n[kn] && n[kt]) ratio(kn, kt, "counts", target[m])
         if (n[kc]) {
             if (m == "lab03") printf "  C: the lecture'\''s 200,000 steps would take %.1f s (target < 10 s: %s)\n", 0.2 * stats(kc, "us"), (0.2 * stats(kc, "us") < 10 ? "met" : "NOT met")
             printf "  C peak memory%s %.1f MB (target < 32 MB: %s)\n", (m == "lab02" ? " of the row gather, whole batch at once," : ""), stats(kc, "rss") / 1024, (stats(kc, "rss") < 32 * 1024 ? "met" : "NOT met")
             if (m == "lab02" && n[kh]) printf "  C peak memory of the row gather by 512 rows %.1f MB (target < 32 MB: %s)\n", stats(kh, "rss") / 1024, (stats(kh, "rss") < 32 * 1024 ? "met" : "NOT met")
+            if (m == "lab02" && n[kq]) printf "  C peak memory of W[xs] and CE as one op %.1f MB (target < 32 MB: %s)\n", stats(kq, "rss") / 1024, (stats(kq, "rss") < 32 * 1024 ? "met" : "NOT met")
         }
         if (!n[kt] && m != "lab02") printf "  (no PyTorch figures)\n"
         M = M sprintf("%s\"%s\": {", (M == "" ? "" : ", "), m)
@@ -184,6 +189,7 @@ END {
         for (ii = 1; ii <= 2; ii++) { k = impls[ii] SUBSEP m; if (n[k]) { M = M sprintf("%s\"%s\": {\"steps_per_s\": %.3f, \"us_per_step\": %.3f, \"cpu_us_per_step\": %.3f, \"gflops\": %s, \"peak_rss_kb\": %d, \"runs\": %d}", sep, impls[ii], stats(k, "sps"), stats(k, "us"), stats(k, "cus"), (stats(k, "gf") > 0 ? sprintf("%.4f", stats(k, "gf")) : "null"), stats(k, "rss"), n[k]); sep = ", " } }
         if (m == "lab02" && n[kn]) { M = M sprintf("%s\"c_counts\": {\"steps_per_s\": %.3f, \"us_per_step\": %.3f, \"cpu_us_per_step\": %.3f, \"peak_rss_kb\": %d, \"runs\": %d}", sep, stats(kn, "sps"), stats(kn, "us"), stats(kn, "cus"), stats(kn, "rss"), n[kn]); sep = ", " }
         if (m == "lab02" && n[kh]) { M = M sprintf("%s\"c_chunks\": {\"steps_per_s\": %.3f, \"us_per_step\": %.3f, \"cpu_us_per_step\": %.3f, \"peak_rss_kb\": %d, \"runs\": %d}", sep, stats(kh, "sps"), stats(kh, "us"), stats(kh, "cus"), stats(kh, "rss"), n[kh]); sep = ", " }
+        if (m == "lab02" && n[kq]) { M = M sprintf("%s\"c_oneop\": {\"steps_per_s\": %.3f, \"us_per_step\": %.3f, \"cpu_us_per_step\": %.3f, \"peak_rss_kb\": %d, \"runs\": %d}", sep, stats(kq, "sps"), stats(kq, "us"), stats(kq, "cus"), stats(kq, "rss"), n[kq]); sep = ", " }
         if (m == "lab02" && n[kf]) { M = M sprintf("%s\"c_fused\": {\"steps_per_s\": %.3f, \"us_per_step\": %.3f, \"cpu_us_per_step\": %.3f, \"peak_rss_kb\": %d, \"runs\": %d}", sep, stats(kf, "sps"), stats(kf, "us"), stats(kf, "cus"), stats(kf, "rss"), n[kf]); sep = ", " }
         if (m == "lab02" && n[kg]) { M = M sprintf("%s\"torch_gather\": {\"steps_per_s\": %.3f, \"us_per_step\": %.3f, \"cpu_us_per_step\": %.3f, \"peak_rss_kb\": %d, \"runs\": %d}", sep, stats(kg, "sps"), stats(kg, "us"), stats(kg, "cus"), stats(kg, "rss"), n[kg]); sep = ", " }
         if (J != "") M = M sep J

@@ -229,6 +229,7 @@ CASE_TMO=30 refuse flag.23 "conflicting: lab05 train --deep-steps 5" 2 1 '--deep
 refuse flag.26 "batchnorm on one row: lab05 --batch 1"  2 1 '--batch 1: batchnorm needs at least 2' -- "$L05" train --batch 1 --steps 1 --quiet --data "$SMALL" --out "$W/out/lab05b1"
 refuse flag.24 "--out is a file, not a directory"      nz 1 'names_copy|--out|director' -- "$L03" train --steps 2 --quiet --data "$SMALL" --out "$D/small.txt/sub"
 refuse flag.25 "lab01 eval --word Emma (not a-z)"      2 1 "--word 'Emma': "  -- "$L01" eval --word Emma --out "$O1"
+refuse flag.27 "negative chunk: lab02 --chunk -1"       2 1 '--chunk'            -- "$L02" train --forward gather --chunk -1 --data "$SMALL" --out "$W/out/lab02"
 for nn in 01 02 04 05; do
   refuse "flag.u$nn" "lab$nn unknown flag --stpes"     2 1 '--stpes'            -- "$(bin_of $nn)" --stpes 10 --data "$SMALL" --out "$W/out/lab$nn"
 done
@@ -307,6 +308,24 @@ nan_case() {
 # stay finite even at the largest --lr (1000): tanh saturates and the fused
 # cross-entropy subtracts the row max, so they cannot provoke the guard.
 nan_case train.1 "lab02 --lr 1000: loss becomes inf"        loss.tsv -- "$L02" train --lr 1000 --steps 300
+
+# lab02 --chunk N (gradient accumulation in the driver) is the same full-batch
+# step as your nn_step on all pairs at once: the same losses up to float
+# rounding (1e-5 relative after 5 steps at lr 50; a wrong weighting of the
+# chunks or a missing zero_grad is off by far more). 7 pairs a chunk leaves a
+# short last chunk.
+if selected train.3 && [ -x "$L02" ]; then
+  run train.3a "$L02" train --forward gather --steps 5 --quiet --json --data "$SMALL" --out "$W/out/chunk0"
+  whole=$(grep -o '"loss": [-0-9.e]*' "$OUT" | awk '{print $2}')
+  run train.3 "$L02" train --forward gather --chunk 7 --steps 5 --quiet --json --data "$SMALL" --out "$W/out/chunk7"
+  chunked=$(grep -o '"loss": [-0-9.e]*' "$OUT" | awk '{print $2}')
+  if crashed; then :
+  elif [ "$RC" != 0 ] || [ -z "$whole" ] || [ -z "$chunked" ]; then WHY="exit $RC, loss '$chunked' (whole batch: '$whole')"
+  elif ! awk -v a="$whole" -v b="$chunked" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= 1e-5 * (a < 0 ? -a : a)) }'; then
+    WHY="loss $chunked by chunks of 7, $whole at once"
+  fi
+  row train.3 "lab02 --chunk 7 vs the whole batch" "loss after 5 steps $chunked, whole batch $whole" "$RC" "$(verdict)"
+fi
 
 # ---- Ctrl-C: a run interrupted mid-training leaves the previous checkpoint and log whole ----
 if selected train.2; then

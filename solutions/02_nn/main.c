@@ -3,7 +3,7 @@
  * how your functions in nn.c are used.
  *
  * What it is: the command line around the one-layer net.
- *   lab02 train [--steps 300] [--lr 50] [--reg 0.01] [--forward counts|onehot|gather|rows]
+ *   lab02 train [--steps 300] [--lr 50] [--reg 0.01] [--forward counts|onehot|gather|rows] [--chunk N]
  *       first the lecture's demo on the 5 bigrams of the first name (loss,
  *       then 4 steps at lr 0.1, always the one-hot path), then full-batch
  *       gradient descent on every pair; logs <out>/loss.tsv, writes
@@ -21,6 +21,9 @@
  * memory do not grow with the number of pairs), or your nn_step along onehot
  * (the lecture's code), gather (W[xs]) or rows (softmax(W)[xs]), each of
  * which builds [n, V] tensors every step (about 150 MB for the one-hot path).
+ * --chunk N takes those three paths N pairs at a time instead (gradient
+ * accumulation, step_by_chunks below): the same full-batch step, in memory
+ * that does not grow with n.
  * What it is not: the model (nn.c) or the figures (plots/lab02_*.gp read the
  * TSV files; C never plots).
  *
@@ -40,6 +43,40 @@
 #include "train.h"    // kit_parse_args, progress_*, tsv_*, ckpt_*, json_*
 
 #define NAME_CAP 256
+
+/*
+ * One full-batch step along `path`, the pairs taken `chunk` at a time:
+ * gradient accumulation, built from your nn_logits_*, nn_softmax and nn_loss.
+ * The loss is a mean over the n pairs, so the full batch's loss is
+ *     sum over chunks of (n_c / n) * nn_loss(chunk c)
+ * (the reg * mean(W^2) term too: its weights n_c / n add up to 1), and since
+ * backward adds into W.grad, one backward per chunk, after one zeroing, leaves
+ * the full batch's gradient there. Then one update, as nn_step. Each chunk's
+ * [n_c, V] tensors go at graph_step_reset, before the next chunk makes its own,
+ * so memory is that of one chunk whatever n is. Equal to nn_step up to float
+ * rounding (tests/tools_test.sh compares the two losses).
+ */
+static float step_by_chunks(Graph *g, Tensor *W, const Pairs *d, float lr, float reg, NnForward path, int chunk)
+{
+    params_zero_grad(&W, 1);
+    double total = 0.0;
+    for (int c0 = 0; c0 < d->n; c0 += chunk) {
+        int nc = d->n - c0 < chunk ? d->n - c0 : chunk;
+        const int *xs = d->xs + c0, *ys = d->ys + c0;
+        Tensor *probs = path == NN_ONEHOT ? nn_softmax(nn_logits_onehot(g, W, xs, nc))   // [nc, V]
+                      : path == NN_GATHER ? nn_softmax(nn_logits_gather(W, xs, nc))
+                                          : tensor_embed(nn_softmax(W), xs, SHAPE(nc));
+        Tensor *part = tensor_mul_scalar(nn_loss(probs, W, ys, reg), (float)((double)nc / d->n));   // [1]
+        tensor_backward(part);   // W.grad += d part / dW
+        total += tensor_item(part);
+        graph_step_reset(g);     // this chunk's tensors go; W and its grad stay
+    }
+    bool was = graph_set_no_grad(g, true);
+    for (int i = 0; i < W->numel; i++)
+        W->data[i] += -lr * W->grad[i];
+    graph_set_no_grad(g, was);
+    return (float)total;
+}
 
 /* The lecture's first demo: the bigrams of one name (words[:1], "emma"), the
  * probability the random net gives each correct next character, the loss, and
@@ -155,6 +192,8 @@ int main(int argc, char **argv)
         "  lab02 train                       300 full-batch steps at lr 50; loss.tsv, probs.tsv, 5 samples\n"
         "  lab02 train --forward onehot      the lecture's one-hot matmul over every pair (same numbers up to\n"
         "                                    float rounding; thousands of times the work of the default)\n"
+        "  lab02 train --forward onehot --chunk 8192\n"
+        "                                    the same step 8192 pairs at a time: 11 MB of memory, not 180\n"
         "  lab02 sample -n 20                20 names from the last trained W\n"
         "  lab02 train --data ../shared/data/makemore-names.txt   the lecture's dataset\n"};
     KitArgs a;
@@ -162,7 +201,7 @@ int main(int argc, char **argv)
     a.steps = 300;
     a.lr = 50.0;
     double reg = 0.01;
-    int nsamples = -1;
+    int nsamples = -1, chunk = 0;
     const char *forward = "counts";
     const KitOpt opts[] = {
         {"--reg", KIT_OPT_DOUBLE, &reg, 0, 1e6, "weight of the regularisation reg * mean(W^2)", "train"},
@@ -170,6 +209,10 @@ int main(int argc, char **argv)
          "how each full-batch step computes the same loss: counts (from the 27x27 bigram count table, "
          "27x27 work per step), or your nn_step along onehot (the lecture's code), gather (W[xs]) or rows "
          "(softmax(W)[xs]), each [n, 27] work per step", "train"},
+        {"--chunk", KIT_OPT_INT, &chunk, 0, 100000000,
+         "with --forward onehot, gather or rows: take the full batch N pairs at a time (gradient accumulation: "
+         "the same step, in memory that does not grow with the data); 0 runs your nn_step on all pairs at once, "
+         "as the lecture", "train"},
         {"-n", KIT_OPT_INT, &nsamples, 1, 1000000, "how many names to sample (default 5 for train, 20 for sample)",
          "train sample"},
     };
@@ -210,9 +253,13 @@ int main(int argc, char **argv)
     TorchRng r;
     rng_seed(&r, a.seed);
     tensor_randn_(W, &r);
-    if (!a.quiet)
-        printf("%s: %d words, %d pairs; %ld full-batch steps at lr %g, reg %g (%s forward)\n", a.data, words.n, d.n,
+    if (use_counts) chunk = 0;   // the counts path has no [n, V] tensors to take in chunks
+    if (!a.quiet) {
+        printf("%s: %d words, %d pairs; %ld full-batch steps at lr %g, reg %g (%s forward", a.data, words.n, d.n,
                a.steps, a.lr, reg, forward);
+        if (chunk > 0) printf(", %d pairs at a time", chunk);
+        printf(")\n");
+    }
     if (a.batch > 0 && !a.quiet) printf("note: --batch is ignored: lab 02 trains on every pair at each step, as the lecture\n");
 
     // From here every way out goes through `done`, which frees what main owns.
@@ -229,7 +276,8 @@ int main(int argc, char **argv)
     for (long k = 0; k < a.steps; k++) {
         // the loss of forward k, then the update
         loss = use_counts ? nn_step_counts(&g, W, &counts, (float)a.lr, (float)reg)
-                          : nn_step(&g, W, &d, (float)a.lr, (float)reg, path);
+                   : chunk > 0 ? step_by_chunks(&g, W, &d, (float)a.lr, (float)reg, path, chunk)
+                               : nn_step(&g, W, &d, (float)a.lr, (float)reg, path);
         if (!kit_loss_ok(loss, k)) {   // the log keeps steps 0..k-1; no checkpoint of a diverged W
             progress_end(&prog_line);
             tsv_close(&log);
@@ -292,6 +340,7 @@ int main(int argc, char **argv)
         json_num(stdout, "demo_loss4", demo[1]);
         json_num(stdout, "steps", (double)a.steps);
         json_str(stdout, "forward", forward);
+        json_num(stdout, "chunk", chunk);
         json_num(stdout, "loss0", first);
         if (!isnan(loss99)) json_num(stdout, "loss99", loss99);
         if (!isnan(loss266)) json_num(stdout, "loss266", loss266);

@@ -1970,10 +1970,14 @@ embed_ce_pairs(const float *restrict Wp, const float *restrict keep, float *rest
  * op does the same work per pair, it only never writes the logits, the
  * probabilities or their gradients to memory (n = 228k bigrams makes each of
  * those 25 MB; here, one row of W at a time sits in registers).
- *   - each row of W is copied once into Wp [R, Vp], padded with -inf, whose
- *     exp is 0: the padding changes neither the max nor the sum;
+ *   - each row of W is copied once into Wp [R, Vp], padded with copies of
+ *     the row's first logit (so the max is unchanged), whose exps `keep`
+ *     then zeroes (so the sum is unchanged). Not with -inf, whose exp is 0
+ *     at once: exp's last multiply would then underflow, and on Intel CPUs
+ *     an underflowing multiply takes a slow microcode path (measured: the
+ *     whole op 3x slower);
  *   - per pair: max, exp(w - max), sum (lanes_sum's order), and the loss
- *     log(sum) - (w[y] - max), summed in double as tensor_cross_entropy does;
+ *     log(sum) - (w[y] - max), summed in double (see embed_ce_pairs);
  *   - the gradient. d loss / d W[x_i] = (softmax(W[x_i]) - onehot(y_i)) / n
  *     times dout. All of it but dout is known now, so the forward adds each
  *     pair's softmax - onehot into G [R, Vp] (the pair's row of W) and the
@@ -2001,7 +2005,7 @@ Tensor *tensor_embed_cross_entropy(Tensor *W, const int *x, const int *y, int n)
     }
     Tensor *out = op_result(SHAPE(1), "embed_cross_entropy", embed_cross_entropy_backward, W, NULL);   /* [1] */
     out->iarg = n;
-    float *restrict Wp = step_scratch(out->graph, R * Vp);   /* [R, Vp] W's rows, -inf past column V */
+    float *restrict Wp = step_scratch(out->graph, R * Vp);   /* [R, Vp] W's rows, padded past column V */
     float *restrict E = step_scratch(out->graph, PAIRS_AT_ONCE * Vp);   /* [P, Vp] exp(w - max) of P pairs */
     float *restrict G = out->requires_grad ? step_scratch(out->graph, R * Vp) : NULL;   /* [R, Vp] sum of softmax - onehot */
     float *restrict keep = step_scratch(out->graph, Vp);     /* [Vp] 1 for the V real columns, 0 for the padding */

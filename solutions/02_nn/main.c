@@ -20,7 +20,7 @@
  * (default: nn_step_counts, the loss from the 27x27 count table; its work and
  * memory do not grow with the number of pairs), or your nn_step along onehot
  * (the lecture's code), gather (W[xs]) or rows (softmax(W)[xs]), each of
- * which builds [n, V] tensors every step (about 150 MB for the one-hot path).
+ * which builds [n, V] tensors every step (about 180 MB for the one-hot path).
  * --chunk N takes those three paths N pairs at a time instead (gradient
  * accumulation, step_by_chunks below): the same full-batch step, in memory
  * that does not grow with n.

@@ -253,7 +253,8 @@ int main(int argc, char **argv)
     TorchRng r;
     rng_seed(&r, a.seed);
     tensor_randn_(W, &r);
-    if (use_counts) chunk = 0;   // the counts path has no [n, V] tensors to take in chunks
+    bool chunk_ignored = use_counts && chunk > 0;   // the counts path has no [n, V] tensors to take in chunks
+    if (chunk_ignored) chunk = 0;
     if (!a.quiet) {
         printf("%s: %d words, %d pairs; %ld full-batch steps at lr %g, reg %g (%s forward", a.data, words.n, d.n,
                a.steps, a.lr, reg, forward);
@@ -261,6 +262,7 @@ int main(int argc, char **argv)
         printf(")\n");
     }
     if (a.batch > 0 && !a.quiet) printf("note: --batch is ignored: lab 02 trains on every pair at each step, as the lecture\n");
+    if (chunk_ignored && !a.quiet) printf("note: --chunk is ignored with --forward counts: its step is [27, 27] work whatever n is\n");
 
     // From here every way out goes through `done`, which frees what main owns.
     int rc = 0;

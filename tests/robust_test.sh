@@ -309,13 +309,13 @@ nan_case() {
 # cross-entropy subtracts the row max, so they cannot provoke the guard.
 nan_case train.1 "lab02 --lr 1000: loss becomes inf"        loss.tsv -- "$L02" train --lr 1000 --steps 300
 
-# lab02 --chunk N (gradient accumulation in the driver) is the same full-batch
-# step as your nn_step on all pairs at once: the same losses up to float
+# lab02 --chunk N (gradient accumulation in the driver, 8192 by default) is the
+# same full-batch step as your nn_step on all pairs at once (--chunk 0): the same losses up to float
 # rounding (1e-5 relative after 5 steps at lr 50; a wrong weighting of the
 # chunks or a missing zero_grad is off by far more). 7 pairs a chunk leaves a
 # short last chunk.
 if selected train.3 && [ -x "$L02" ]; then
-  run train.3a "$L02" train --forward gather --steps 5 --quiet --json --data "$SMALL" --out "$W/out/chunk0"
+  run train.3a "$L02" train --forward gather --chunk 0 --steps 5 --quiet --json --data "$SMALL" --out "$W/out/chunk0"
   whole=$(grep -o '"loss": [-0-9.e]*' "$OUT" | awk '{print $2}')
   run train.3 "$L02" train --forward gather --chunk 7 --steps 5 --quiet --json --data "$SMALL" --out "$W/out/chunk7"
   chunked=$(grep -o '"loss": [-0-9.e]*' "$OUT" | awk '{print $2}')

@@ -18,12 +18,13 @@
  * the log holds step 266 for the comparison.
  * --forward picks how each full-batch step computes the same loss: counts
  * (default: nn_step_counts, the loss from the 27x27 count table; its work and
- * memory do not grow with the number of pairs), or your nn_step along onehot
- * (the lecture's code), gather (W[xs]) or rows (softmax(W)[xs]), each of
- * which builds [n, V] tensors every step (about 180 MB for the one-hot path).
- * --chunk N takes those three paths N pairs at a time instead (gradient
- * accumulation, step_by_chunks below): the same full-batch step, in memory
- * that does not grow with n.
+ * memory do not grow with the number of pairs), or your functions along
+ * onehot (the lecture's code), gather (W[xs]) or rows (softmax(W)[xs]), each
+ * [n, V] work per step. Those three take the pairs --chunk N at a time
+ * (default 8192; gradient accumulation, step_by_chunks below): the same
+ * full-batch step, in memory that does not grow with n (11 MB). --chunk 0
+ * runs your nn_step on every pair at once, as the lecture, which builds
+ * [n, V] tensors (about 180 MB for the one-hot path).
  * What it is not: the model (nn.c) or the figures (plots/lab02_*.gp read the
  * TSV files; C never plots).
  *
@@ -190,10 +191,11 @@ int main(int argc, char **argv)
         "lab02", "the bigram model as a one-layer neural net (makemore part 1)", commands,
         "examples:\n"
         "  lab02 train                       300 full-batch steps at lr 50; loss.tsv, probs.tsv, 5 samples\n"
-        "  lab02 train --forward onehot      the lecture's one-hot matmul over every pair (same numbers up to\n"
-        "                                    float rounding; thousands of times the work of the default)\n"
-        "  lab02 train --forward onehot --chunk 8192\n"
-        "                                    the same step 8192 pairs at a time: 11 MB of memory, not 180\n"
+        "  lab02 train --forward onehot      the lecture's one-hot matmul over every pair, 8192 pairs at a time\n"
+        "                                    (same numbers up to float rounding; thousands of times the work\n"
+        "                                    of the default)\n"
+        "  lab02 train --forward onehot --chunk 0\n"
+        "                                    the same through your nn_step, all pairs at once: 180 MB, not 11\n"
         "  lab02 sample -n 20                20 names from the last trained W\n"
         "  lab02 train --data ../shared/data/makemore-names.txt   the lecture's dataset\n"};
     KitArgs a;
@@ -201,18 +203,19 @@ int main(int argc, char **argv)
     a.steps = 300;
     a.lr = 50.0;
     double reg = 0.01;
-    int nsamples = -1, chunk = 0;
+    enum { CHUNK_DEFAULT = 8192 };   // pairs at a time: [8192, 27] floats are under 1 MB a tensor
+    int nsamples = -1, chunk = CHUNK_DEFAULT;
     const char *forward = "counts";
     const KitOpt opts[] = {
         {"--reg", KIT_OPT_DOUBLE, &reg, 0, 1e6, "weight of the regularisation reg * mean(W^2)", "train"},
         {"--forward", KIT_OPT_STRING, &forward, 0, 0,
          "how each full-batch step computes the same loss: counts (from the 27x27 bigram count table, "
-         "27x27 work per step), or your nn_step along onehot (the lecture's code), gather (W[xs]) or rows "
+         "27x27 work per step), or your functions along onehot (the lecture's code), gather (W[xs]) or rows "
          "(softmax(W)[xs]), each [n, 27] work per step", "train"},
         {"--chunk", KIT_OPT_INT, &chunk, 0, 100000000,
          "with --forward onehot, gather or rows: take the full batch N pairs at a time (gradient accumulation: "
          "the same step, in memory that does not grow with the data); 0 runs your nn_step on all pairs at once, "
-         "as the lecture", "train"},
+         "as the lecture ([n, 27] tensors: about 180 MB)", "train"},
         {"-n", KIT_OPT_INT, &nsamples, 1, 1000000, "how many names to sample (default 5 for train, 20 for sample)",
          "train sample"},
     };
@@ -253,12 +256,13 @@ int main(int argc, char **argv)
     TorchRng r;
     rng_seed(&r, a.seed);
     tensor_randn_(W, &r);
-    bool chunk_ignored = use_counts && chunk > 0;   // the counts path has no [n, V] tensors to take in chunks
-    if (chunk_ignored) chunk = 0;
+    bool chunk_ignored = use_counts && chunk != CHUNK_DEFAULT;   // the counts path has no [n, V] tensors to take in chunks
+    if (use_counts) chunk = 0;
     if (!a.quiet) {
         printf("%s: %d words, %d pairs; %ld full-batch steps at lr %g, reg %g (%s forward", a.data, words.n, d.n,
                a.steps, a.lr, reg, forward);
-        if (chunk > 0) printf(", %d pairs at a time", chunk);
+        if (!use_counts && chunk > 0) printf(", %d pairs at a time", chunk);
+        if (!use_counts && chunk == 0) printf(", all pairs at once: your nn_step");
         printf(")\n");
     }
     if (a.batch > 0 && !a.quiet) printf("note: --batch is ignored: lab 02 trains on every pair at each step, as the lecture\n");

@@ -55,7 +55,7 @@
  * the full batch's gradient there. Then one update, as nn_step. Each chunk's
  * [n_c, V] tensors go at graph_step_reset, before the next chunk makes its own,
  * so memory is that of one chunk whatever n is. Equal to nn_step up to float
- * rounding (tests/tools_test.sh compares the two losses).
+ * rounding (tests/robust_test.sh, case train.3, compares the two losses).
  */
 static float step_by_chunks(Graph *g, Tensor *W, const Pairs *d, float lr, float reg, NnForward path, int chunk)
 {

@@ -72,10 +72,7 @@ static float step_by_chunks(Graph *g, Tensor *W, const Pairs *d, float lr, float
         total += tensor_item(part);
         graph_step_reset(g);     // this chunk's tensors go; W and its grad stay
     }
-    bool was = graph_set_no_grad(g, true);
-    for (int i = 0; i < W->numel; i++)
-        W->data[i] += -lr * W->grad[i];
-    graph_set_no_grad(g, was);
+    params_sgd(&W, 1, lr);   // W.data += -lr * W.grad, the same update as nn_step's
     return (float)total;
 }
 

@@ -244,7 +244,8 @@ END_TEST
 START_TEST(test_matmul_kernels)
 {
     /* the lab 03 shapes, odd ones, and ones past the kernel's blocking (256
-     * rows of B per panel, 128 rows of out per chunk, 4 x 64 register blocks) */
+     * rows of B per panel, 128 rows of out per chunk, 4 x 64 register blocks,
+     * and 14 x 32 ones when out is at most 32 wide: 130 and 200 rows leave 4) */
     static const int sizes[][3] = {{1, 1, 1}, {7, 13, 5}, {32, 30, 200}, {32, 200, 27}, {200, 32, 27},
                                    {30, 32, 200}, {32, 200, 30}, {5, 3, 17}, {3, 1, 9}, {200, 27, 1},
                                    {130, 300, 27}, {5, 600, 33}, {129, 257, 16}, {6, 5, 64}, {2, 513, 1}};

@@ -498,6 +498,7 @@ void matmul_fast(float *out, const float *a, const float *b, int M, int K, int N
     gemm(out, a, K, 1, b, M, K, N, accumulate);
 }
 
+#if !defined(__AVX512F__)   /* (AVX-512 has its own transpose, below) */
 /* Four floats, for the transpose below (SSE on every x86-64). */
 typedef float vec4 __attribute__((vector_size(16)));
 #if defined(__clang__)
@@ -540,6 +541,63 @@ static void transpose(float *restrict dst, const float *restrict src, int K, int
     for (; k < K; k++)
         for (int n = 0; n < N; n++) dst[(size_t)n * K + k] = src[(size_t)k * N + n];
 }
+#endif
+
+#if defined(__AVX512F__)
+/* The same transpose on AVX-512: 16x16 tiles, every load and store a whole row of a
+ * tile (masked at the ragged edges, so no scalar remainder). In lab 03 the
+ * backward transposes W1 and W2 every step, after the rest of the step has
+ * pushed them out of L1; there the 4x4 tiles took as long as half of the
+ * two matmuls that use them, and these about a third less. The shuffles:
+ * pairs of rows interleaved (unpack), then pairs of pairs (shuffle_ps),
+ * which leaves 4x4 blocks transposed inside each 128-bit lane; then two
+ * rounds of moving whole lanes (shuffle_f32x4) put column c of the tile in
+ * one register. A pure copy: tested bit for bit through matmul's backward
+ * (core.tensor.20, ragged shapes included). */
+static void transpose(float *restrict dst, const float *restrict src, int K, int N)
+{
+    for (int k = 0; k < K; k += 16) {
+        int kr = K - k < 16 ? K - k : 16;                     /* rows of this tile */
+        __mmask16 kmask = (__mmask16)((1u << kr) - 1u);
+        for (int n = 0; n < N; n += 16) {
+            int nr = N - n < 16 ? N - n : 16;                 /* columns of this tile */
+            __mmask16 nmask = (__mmask16)((1u << nr) - 1u);
+            __m512 r[16], t[16], u[16], v[16];
+#pragma GCC unroll 16
+            for (int q = 0; q < 16; q++)   /* row q of the tile: r[q][c] = src[k + q, n + c] */
+                r[q] = q < kr ? _mm512_maskz_loadu_ps(nmask, src + (size_t)(k + q) * N + n) : _mm512_setzero_ps();
+#pragma GCC unroll 16
+            for (int q = 0; q < 16; q += 2) {   /* per lane: a0 b0 a1 b1, a2 b2 a3 b3 */
+                t[q] = _mm512_unpacklo_ps(r[q], r[q + 1]);
+                t[q + 1] = _mm512_unpackhi_ps(r[q], r[q + 1]);
+            }
+#pragma GCC unroll 16
+            for (int q = 0; q < 16; q += 4) {   /* per lane: a0 b0 c0 d0, a1 b1 c1 d1, ... */
+                u[q + 0] = _mm512_shuffle_ps(t[q], t[q + 2], 0x44);
+                u[q + 1] = _mm512_shuffle_ps(t[q], t[q + 2], 0xEE);
+                u[q + 2] = _mm512_shuffle_ps(t[q + 1], t[q + 3], 0x44);
+                u[q + 3] = _mm512_shuffle_ps(t[q + 1], t[q + 3], 0xEE);
+            }
+            /* u[4g + c], lane L: column 4L + c of rows 4g..4g+3 */
+#pragma GCC unroll 4
+            for (int c = 0; c < 4; c++) {   /* lanes 0 and 2, and 1 and 3, of row groups 0-1 and 2-3 */
+                v[c + 0] = _mm512_shuffle_f32x4(u[0 + c], u[4 + c], 0x88);
+                v[c + 4] = _mm512_shuffle_f32x4(u[0 + c], u[4 + c], 0xDD);
+                v[c + 8] = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0x88);
+                v[c + 12] = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0xDD);
+            }
+#pragma GCC unroll 4
+            for (int c = 0; c < 4; c++) {   /* columns c, 4 + c, 8 + c, 12 + c of the tile: rows of dst */
+                __m512 col[4] = {_mm512_shuffle_f32x4(v[c], v[c + 8], 0x88), _mm512_shuffle_f32x4(v[c + 4], v[c + 12], 0x88),
+                                 _mm512_shuffle_f32x4(v[c], v[c + 8], 0xDD), _mm512_shuffle_f32x4(v[c + 4], v[c + 12], 0xDD)};
+#pragma GCC unroll 4
+                for (int L = 0; L < 4; L++)
+                    if (4 * L + c < nr) _mm512_mask_storeu_ps(dst + (size_t)(n + 4 * L + c) * K + k, kmask, col[L]);
+            }
+        }
+    }
+}
+#endif   /* __AVX512F__ */
 
 /* ---- tanh ---------------------------------------------------------------- */
 

@@ -723,9 +723,79 @@ static inline __attribute__((always_inline)) float tanh_kernel(float x)
 }
 #endif
 
+#if KIT_FMA && defined(__AVX512F__)
+#define KIT_TANH16 1
+/*
+ * The float tanh_kernel on 16 floats at once, step for step in AVX-512
+ * intrinsics, so the same bits (checked on all 2^32 floats once by hand;
+ * sampled in core.tensor.23). Why it exists: GCC vectorizes tanh_kernel's
+ * loop itself, but keeps its branch-free select as masks (the division
+ * only on the lanes that take it), and this straight version measured 15%
+ * faster. What it does differently, to the same result:
+ *   - |x| by vandps and the clamp to 10 by vminps, which passes a NaN
+ *     through (the NaN lanes are given back x at the end, as tanh_kernel);
+ *   - 2^n by vscalefps of 1.0 (exact: n <= 29 here).
+ */
+static inline __attribute__((always_inline)) __m512 tanh16(__m512 x)
+{
+    __m512 a = _mm512_min_ps(_mm512_set1_ps(10.0f), _mm512_abs_ps(x));       /* min(|x|, 10) */
+    __m512 y = _mm512_add_ps(a, a);                                           /* 2|x|, exact */
+    /* large |x|: em / (em + 2), em = expm1(y) = 2^n expm1(r) + (2^n - 1) */
+    __m512 nb = _mm512_fmadd_ps(y, _mm512_set1_ps(1.44269504f), _mm512_set1_ps(12582912.0f));
+    __m512 n = _mm512_sub_ps(nb, _mm512_set1_ps(12582912.0f));
+    __m512 r = _mm512_fmadd_ps(n, _mm512_set1_ps(-0.693145752f), y);
+    r = _mm512_fmadd_ps(n, _mm512_set1_ps(-1.42860677e-6f), r);
+    __m512 p = _mm512_set1_ps(1.0f / 5040.0f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
+    __m512 em1 = _mm512_fmadd_ps(_mm512_mul_ps(r, r), p, r);                /* expm1(r) */
+    __m512 two_n = _mm512_scalef_ps(_mm512_set1_ps(1.0f), n);
+    __m512 em = _mm512_fmadd_ps(two_n, em1, _mm512_sub_ps(two_n, _mm512_set1_ps(1.0f)));
+    __m512 big = _mm512_div_ps(em, _mm512_add_ps(em, _mm512_set1_ps(2.0f)));
+    /* small |x|: x + x^3 P(x^2) */
+    __m512 u = _mm512_mul_ps(a, a);
+    __m512 q = _mm512_set1_ps(-6.274240474e-03f);
+    q = _mm512_fmadd_ps(q, u, _mm512_set1_ps(2.107168049e-02f));
+    q = _mm512_fmadd_ps(q, u, _mm512_set1_ps(-5.385231048e-02f));
+    q = _mm512_fmadd_ps(q, u, _mm512_set1_ps(1.333258615e-01f));
+    q = _mm512_fmadd_ps(q, u, _mm512_set1_ps(-3.333331756e-01f));
+    __m512 small = _mm512_fmadd_ps(a, _mm512_mul_ps(q, u), a);
+    __m512 t = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, _mm512_set1_ps(0.55f), _CMP_LT_OQ), big, small);
+    t = _mm512_or_ps(t, _mm512_and_ps(x, _mm512_set1_ps(-0.0f)));          /* the sign of x back */
+    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), t, x);   /* NaN in, NaN out */
+}
+#else
+#define KIT_TANH16 0   /* no AVX-512, or KIT_FMA off (tanh16 has the float kernel's bits) */
+#endif
+
+/* y[i] = tanh(x[i]) for n floats (y may be x): tanh16 where the CPU has
+ * AVX-512 (the last n % 16 with a mask), else tanh_kernel's loop, which the
+ * compiler vectorizes itself. The same bits either way. */
+static void tanh_array(float *y, const float *x, int n)
+{
+#if KIT_TANH16
+    int i = 0;
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, tanh16(_mm512_loadu_ps(x + i)));
+    if (i < n) {
+        __mmask16 k = (__mmask16)((1u << (n - i)) - 1u);
+        _mm512_mask_storeu_ps(y + i, k, tanh16(_mm512_maskz_loadu_ps(k, x + i)));
+    }
+#else
+    for (int i = 0; i < n; i++) y[i] = tanh_kernel(x[i]);
+#endif
+}
+
 float tanh_fast(float x)
 {
     return tanh_kernel(x);
+}
+
+void tanh_fast_n(float *y, const float *x, int n)
+{
+    tanh_array(y, x, n);
 }
 
 /* ---- exp ----------------------------------------------------------------- */
@@ -1313,9 +1383,7 @@ static void tanh_backward(Tensor *out);
 Tensor *tensor_tanh(Tensor *a)
 {
     Tensor *out = unary_result(a, "tanh", tanh_backward);
-    const float *restrict x = a->data;
-    float *restrict y = out->data;
-    for (int i = 0; i < a->numel; i++) y[i] = tanh_kernel(x[i]);
+    tanh_array(out->data, a->data, a->numel);
     return out;
 }
 

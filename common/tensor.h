@@ -276,6 +276,8 @@ void matmul_reference(float *out, const float *a, const float *b, int M, int K, 
 void matmul_fast(float *out, const float *a, const float *b, int M, int K, int N, bool accumulate);
 /** @brief tanh(x) within 1 ulp of the correctly rounded value (tested), fast enough for 200,000 steps. */
 float tanh_fast(float x);
+/** @brief y[i] = tanh_fast(x[i]) for @p n floats, 16 at a time on AVX-512 (the same bits, tested); y may be x. */
+void tanh_fast_n(float *y, const float *x, int n);
 /** @brief exp(x) as the exp op computes it, one float at a time (within 1 ulp of expf, tested). */
 float exp_fast(float x);
 /** @brief y[i] = exp_fast(x[i]) for @p n floats, 16 at a time on AVX-512 (the same bits, tested); y may be x. */

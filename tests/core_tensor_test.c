@@ -1071,51 +1071,94 @@ END_TEST
 
 /* ---- core.tensor.22 ----------------------------------------------------- */
 
-/* The exp op's array loop (exp_fast_n: 16 lanes at a time with AVX-512, its
- * own instructions) against exp_fast (the kernel one float at a time): equal
- * to the bit. Every 13th float of [-105, 90] (a stride prime to every power
- * of 2, so every binade and mantissa pattern is sampled; all of them were
- * checked once by hand), then the edges. Lengths not a multiple of 16 take
- * the masked tail. */
-START_TEST(test_exp_lanes)
+/* An array kernel (16 lanes at a time with AVX-512, its own instructions)
+ * against the one-float kernel it must equal to the bit: every stride-th
+ * float from 0 to top_pos and from -0 to top_neg (an odd stride is prime to
+ * every power of 2, so every binade and mantissa pattern is sampled; all
+ * 2^32 floats were checked once by hand), in chunks whose length is not a multiple of
+ * 16, so the masked tail runs too. Returns how many differ (the first in
+ * *at); *n counts the values tried. */
+static long lanes_differ(void (*array)(float *, const float *, int), float (*one)(float), uint32_t top_pos,
+                         uint32_t top_neg, uint32_t stride, long *n, float *at)
 {
     enum { CHUNK = (1 << 16) + 5 };
     float *xs = malloc(sizeof(float) * CHUNK), *ys = malloc(sizeof(float) * CHUNK);
-    long n = 0, differ = 0;
-    float at = 0;
-    const uint32_t tops[2] = {0x42B40000u /* 90.0f */, 0xC2D20000u /* -105.0f */};
+    long differ = 0;
+    const uint32_t tops[2] = {top_pos, top_neg};
+    *n = 0;
     for (int side = 0; side < 2; side++) {
         uint32_t u = side ? 0x80000000u : 0u;
         while (u <= tops[side]) {
             int m = 0;
-            for (; m < CHUNK && u <= tops[side]; m++, u += 13) memcpy(&xs[m], &u, 4);
-            exp_fast_n(ys, xs, m);
+            for (; m < CHUNK && u <= tops[side]; m++, u += stride) memcpy(&xs[m], &u, 4);
+            array(ys, xs, m);
             for (int i = 0; i < m; i++) {
-                float want = exp_fast(xs[i]);
+                float want = one(xs[i]);
                 if (memcmp(&ys[i], &want, 4) != 0) {
-                    if (!differ) at = xs[i];
+                    if (!differ) *at = xs[i];
                     differ++;
                 }
             }
-            n += m;
+            *n += m;
         }
     }
-    float edge[] = {0.0f, -0.0f, 1.0f, -1.0f, 88.72f, 88.73f, 89.5f, 1e30f, -87.0f, -90.0f, -103.9f, -104.5f, -1e30f,
-                    INFINITY, -INFINITY, 1e-8f, -1e-8f, -87.33654f, -88.0f, -100.0f, -103.97208f, FLT_MAX, -FLT_MAX};
-    int ne = sizeof edge / sizeof edge[0];
-    exp_fast_n(ys, edge, ne);
-    for (int i = 0; i < ne; i++) {
-        float want = exp_fast(edge[i]);
-        ck_assert_msg(memcmp(&ys[i], &want, 4) == 0, "exp lanes(%.9g) = %.9g, one at a time %.9g", edge[i], ys[i], want);
-    }
-    float nan_in[3] = {NAN, -NAN, 1.0f};
-    exp_fast_n(ys, nan_in, 3);
-    ck_assert_msg(isnan(ys[0]) && isnan(ys[1]) && ys[2] == exp_fast(1.0f), "NaN in, NaN out: got %g %g", ys[0], ys[1]);
-    harness_note("exp 16 lanes at a time (%s) vs one at a time: %ld values of [-105, 90] and %d edges, %ld differ%s",
-                 KIT_FMA ? "float kernel" : "double kernel", n, ne, differ, differ ? "" : " (bit for bit)");
-    ck_assert_msg(differ == 0, "%ld of %ld values differ, the first at x = %.9g", differ, n, at);
     free(xs);
     free(ys);
+    return differ;
+}
+
+/* The same for a few edges, and NaN in, NaN out. */
+static void lanes_edges(const char *name, void (*array)(float *, const float *, int), float (*one)(float),
+                        const float *edge, int ne)
+{
+    float ys[32];
+    ck_assert(ne <= 32);
+    array(ys, edge, ne);
+    for (int i = 0; i < ne; i++) {
+        float want = one(edge[i]);
+        ck_assert_msg(memcmp(&ys[i], &want, 4) == 0, "%s lanes(%.9g) = %.9g, one at a time %.9g", name, edge[i], ys[i],
+                      want);
+    }
+    float nan_in[3] = {NAN, -NAN, 1.0f};
+    array(ys, nan_in, 3);
+    ck_assert_msg(isnan(ys[0]) && isnan(ys[1]) && ys[2] == one(1.0f), "%s: NaN in, NaN out: got %g %g", name, ys[0],
+                  ys[1]);
+}
+
+/* The exp op's array loop (exp_fast_n) against exp_fast, on [-105, 90]. */
+START_TEST(test_exp_lanes)
+{
+    long n;
+    float at = 0;
+    long differ = lanes_differ(exp_fast_n, exp_fast, 0x42B40000u /* 90.0f */, 0xC2D20000u /* -105.0f */, 13, &n, &at);
+    const float edge[] = {0.0f, -0.0f, 1.0f, -1.0f, 88.72f, 88.73f, 89.5f, 1e30f, -87.0f, -90.0f, -103.9f, -104.5f,
+                          -1e30f, INFINITY, -INFINITY, 1e-8f, -1e-8f, -87.33654f, -88.0f, -100.0f, -103.97208f, FLT_MAX,
+                          -FLT_MAX};
+    int ne = sizeof edge / sizeof edge[0];
+    lanes_edges("exp", exp_fast_n, exp_fast, edge, ne);
+    harness_note("exp over an array (16 lanes with AVX-512 and FMA) vs one at a time, %s: %ld values of [-105, 90] and %d edges, %ld differ%s",
+                 KIT_FMA ? "float kernel" : "double kernel", n, ne, differ, differ ? "" : " (bit for bit)");
+    ck_assert_msg(differ == 0, "%ld of %ld values differ, the first at x = %.9g", differ, n, at);
+}
+END_TEST
+
+/* ---- core.tensor.23 ----------------------------------------------------- */
+
+/* The tanh op's array loop (tanh_fast_n) against tanh_fast, every 29th
+ * float of [-11, 11]: past 10 both clamp, and the two formulas meet at
+ * |x| = 0.55. */
+START_TEST(test_tanh_lanes)
+{
+    long n;
+    float at = 0;
+    long differ = lanes_differ(tanh_fast_n, tanh_fast, 0x41300000u /* 11.0f */, 0xC1300000u /* -11.0f */, 29, &n, &at);
+    const float edge[] = {0.0f, -0.0f, 0.55f, -0.55f, 0.54999995f, 0.55000001f, 9.0f, 9.01f, 10.0f, -10.0f, 1e30f,
+                          -1e30f, INFINITY, -INFINITY, 1e-30f, -1e-30f, 1e-45f, FLT_MAX, -FLT_MAX};
+    int ne = sizeof edge / sizeof edge[0];
+    lanes_edges("tanh", tanh_fast_n, tanh_fast, edge, ne);
+    harness_note("tanh over an array (16 lanes with AVX-512 and FMA) vs one at a time, %s: %ld values of [-11, 11] and %d edges, %ld differ%s",
+                 KIT_FMA ? "float kernel" : "double kernel", n, ne, differ, differ ? "" : " (bit for bit)");
+    ck_assert_msg(differ == 0, "%ld of %ld values differ, the first at x = %.9g", differ, n, at);
 }
 END_TEST
 
@@ -1146,6 +1189,7 @@ int main(int argc, char **argv)
         {"core.tensor.20", "matmul backward equals the reference products bit for bit", test_matmul_backward_exact, 20},
         {"core.tensor.21", "embed_cross_entropy (W[x] and cross-entropy fused) equals the two ops composed", test_embed_cross_entropy, 30},
         {"core.tensor.22", "exp on a whole array (16 lanes on AVX-512) equals exp one float at a time", test_exp_lanes, 60},
+        {"core.tensor.23", "tanh on a whole array (16 lanes on AVX-512) equals tanh one float at a time", test_tanh_lanes, 60},
     };
     return harness_main(argc, argv, "core.tensor", steps, sizeof steps / sizeof steps[0]);
 }

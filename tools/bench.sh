@@ -130,6 +130,7 @@ function median(arr, n,   i, j, t, b) {
     if (str($0, "impl") == "torch") { blas = str($0, "blas"); tver = str($0, "torch"); binfo = str($0, "blas_info"); bcore = str($0, "blas_core") }
 }
 function stats(k, what,   i, a) { for (i = 1; i <= n[k]; i++) a[i] = (what == "sps" ? sps[k, i] : what == "us" ? us[k, i] : what == "cus" ? cus[k, i] : what == "gf" ? gf[k, i] : rss[k, i]); return median(a, n[k]) }
+function spread(k, which,   i, v) { v = us[k, 1]; for (i = 2; i <= n[k]; i++) if (which == "min" ? us[k, i] < v : us[k, i] > v) v = us[k, i]; return v }   # us/step of the fastest or slowest round
 function line(label, k,   g) {
     g = stats(k, "gf")
     printf "  %-38s %10.1f steps/s %12.1f us/step %12.1f CPU-us/step %8s GFLOP/s %7.1f MB peak\n", label, stats(k, "sps"), stats(k, "us"), stats(k, "cus"), (g > 0 ? sprintf("%.2f", g) : "-"), stats(k, "rss") / 1024
@@ -177,7 +178,7 @@ END {
         if (m == "lab02" && n[kq] && n[kt]) ratio(kq, kt, "one-op", target[m])
         if (m == "lab02" && n[kn] && n[kt]) ratio(kn, kt, "counts", target[m])
         if (n[kc]) {
-            if (m == "lab03") printf "  C: the lecture'\''s 200,000 steps would take %.1f s (target < 10 s: %s)\n", 0.2 * stats(kc, "us"), (0.2 * stats(kc, "us") < 10 ? "met" : "NOT met")
+            if (m == "lab03") printf "  C: the lecture'\''s 200,000 steps would take %.1f s at the median round (%.1f-%.1f s over the rounds; target < 10 s: %s)\n", 0.2 * stats(kc, "us"), 0.2 * spread(kc, "min"), 0.2 * spread(kc, "max"), (0.2 * stats(kc, "us") < 10 ? "met" : "NOT met")
             printf "  C peak memory%s %.1f MB (target < 32 MB: %s)\n", (m == "lab02" ? " of the row gather, whole batch at once," : ""), stats(kc, "rss") / 1024, (stats(kc, "rss") < 32 * 1024 ? "met" : "NOT met")
             if (m == "lab02" && n[kh]) printf "  C peak memory of the row gather by 512 rows %.1f MB (target < 32 MB: %s)\n", stats(kh, "rss") / 1024, (stats(kh, "rss") < 32 * 1024 ? "met" : "NOT met")
             if (m == "lab02" && n[kq]) printf "  C peak memory of W[xs] and CE as one op %.1f MB (target < 32 MB: %s)\n", stats(kq, "rss") / 1024, (stats(kq, "rss") < 32 * 1024 ? "met" : "NOT met")

@@ -443,11 +443,12 @@ gemm_rows(float *restrict out, int N, const float *restrict a, int ars, int aps,
  * contiguous [K,N]. With (ars, aps) = (K, 1) this is a @ b; with (1, M) it
  * reads a [M,K] transposed (for db = a^T @ dout) without copying it.
  *
- * Why it is fast: blocks of up to 4 rows x NV_MAX vectors of out (14 rows x 2
- * when out is that narrow, with AVX-512's 32 registers: 28 accumulators, the
- * 2 vectors of B, A's scalars read by the multiply-adds themselves; 14 rows
- * instead of 8 took 10% off lab 03's matmuls with N = 27 and 30, measured
- * alternating in one process) stay in registers while the sum runs (gemm_block); B is walked in panels that stay
+ * Why it is fast: blocks of up to 4 rows x NV_MAX vectors of out stay in
+ * registers while the sum runs (gemm_block): 14 rows x 2 vectors when out
+ * is that narrow, with AVX-512's 32 registers (28 accumulators, the 2
+ * vectors of B, and A's scalars read by the multiply-adds themselves; 14
+ * rows instead of 8 took 10% off lab 03's matmuls with N = 27 and 30,
+ * measured alternating in one process). B is walked in panels that stay
  * in cache; and the ragged last N % VL columns of B and of out are handled
  * with masked loads and stores (AVX-512) or copied into zero-padded buffers
  * (bpad [kc, VL], opad [mc, VL]) so the kernel never handles a partial
@@ -544,11 +545,12 @@ static void transpose(float *restrict dst, const float *restrict src, int K, int
 #endif
 
 #if defined(__AVX512F__)
-/* The same transpose on AVX-512: 16x16 tiles, every load and store a whole row of a
- * tile (masked at the ragged edges, so no scalar remainder). In lab 03 the
- * backward transposes W1 and W2 every step, after the rest of the step has
- * pushed them out of L1; there the 4x4 tiles took as long as half of the
- * two matmuls that use them, and these about a third less. The shuffles:
+/* The same transpose on AVX-512: 16x16 tiles, every load and store a whole
+ * row of a tile (masked at the ragged edges, so no scalar remainder). In
+ * lab 03 the backward transposes W1 and W2 every step, with the rest of the
+ * step's tensors in between; there the 4x4 tiles took as long as half of
+ * the two matmuls that use them, and these take about a fifth less (3-4% of
+ * the step, measured alternating whole runs). The shuffles:
  * pairs of rows interleaved (unpack), then pairs of pairs (shuffle_ps),
  * which leaves 4x4 blocks transposed inside each 128-bit lane; then two
  * rounds of moving whole lanes (shuffle_f32x4) put column c of the tile in
@@ -588,8 +590,10 @@ static void transpose(float *restrict dst, const float *restrict src, int K, int
             }
 #pragma GCC unroll 4
             for (int c = 0; c < 4; c++) {   /* columns c, 4 + c, 8 + c, 12 + c of the tile: rows of dst */
-                __m512 col[4] = {_mm512_shuffle_f32x4(v[c], v[c + 8], 0x88), _mm512_shuffle_f32x4(v[c + 4], v[c + 12], 0x88),
-                                 _mm512_shuffle_f32x4(v[c], v[c + 8], 0xDD), _mm512_shuffle_f32x4(v[c + 4], v[c + 12], 0xDD)};
+                __m512 col[4] = {_mm512_shuffle_f32x4(v[c], v[c + 8], 0x88),
+                                 _mm512_shuffle_f32x4(v[c + 4], v[c + 12], 0x88),
+                                 _mm512_shuffle_f32x4(v[c], v[c + 8], 0xDD),
+                                 _mm512_shuffle_f32x4(v[c + 4], v[c + 12], 0xDD)};
 #pragma GCC unroll 4
                 for (int L = 0; L < 4; L++)
                     if (4 * L + c < nr) _mm512_mask_storeu_ps(dst + (size_t)(n + 4 * L + c) * K + k, kmask, col[L]);

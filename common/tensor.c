@@ -729,6 +729,37 @@ static inline __attribute__((always_inline)) float tanh_kernel(float x)
 
 #if KIT_FMA && defined(__AVX512F__)
 #define KIT_TANH16 1
+/* expm1f_reduced on 16 floats: n = round(y / ln2) (as a float, in *n) and
+ * expm1(r) for r = y - n ln2, the same steps in the same order, so the same
+ * bits. Shared by tanh16 and exp16 below, as the scalar one is by their
+ * kernels. */
+static inline __attribute__((always_inline)) __m512 expm1f_reduced16(__m512 y, __m512 *n)
+{
+    __m512 nb = _mm512_fmadd_ps(y, _mm512_set1_ps(1.44269504f), _mm512_set1_ps(12582912.0f));
+    *n = _mm512_sub_ps(nb, _mm512_set1_ps(12582912.0f));
+    __m512 r = _mm512_fmadd_ps(*n, _mm512_set1_ps(-0.693145752f), y);
+    r = _mm512_fmadd_ps(*n, _mm512_set1_ps(-1.42860677e-6f), r);
+    __m512 p = _mm512_set1_ps(1.0f / 5040.0f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
+    return _mm512_fmadd_ps(_mm512_mul_ps(r, r), p, r);
+}
+
+/* y[i] = f(x[i]) for n floats, 16 at a time, the last n % 16 with a mask:
+ * the array loop of tanh16 and exp16 (always inlined, so f is too). */
+static inline __attribute__((always_inline)) void map16(float *y, const float *x, int n, __m512 (*f)(__m512))
+{
+    int i = 0;
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, f(_mm512_loadu_ps(x + i)));
+    if (i < n) {
+        __mmask16 k = (__mmask16)((1u << (n - i)) - 1u);
+        _mm512_mask_storeu_ps(y + i, k, f(_mm512_maskz_loadu_ps(k, x + i)));
+    }
+}
+
 /*
  * The float tanh_kernel on 16 floats at once, step for step in AVX-512
  * intrinsics, so the same bits (checked on all 2^32 floats once by hand;
@@ -745,17 +776,7 @@ static inline __attribute__((always_inline)) __m512 tanh16(__m512 x)
     __m512 a = _mm512_min_ps(_mm512_set1_ps(10.0f), _mm512_abs_ps(x));       /* min(|x|, 10) */
     __m512 y = _mm512_add_ps(a, a);                                           /* 2|x|, exact */
     /* large |x|: em / (em + 2), em = expm1(y) = 2^n expm1(r) + (2^n - 1) */
-    __m512 nb = _mm512_fmadd_ps(y, _mm512_set1_ps(1.44269504f), _mm512_set1_ps(12582912.0f));
-    __m512 n = _mm512_sub_ps(nb, _mm512_set1_ps(12582912.0f));
-    __m512 r = _mm512_fmadd_ps(n, _mm512_set1_ps(-0.693145752f), y);
-    r = _mm512_fmadd_ps(n, _mm512_set1_ps(-1.42860677e-6f), r);
-    __m512 p = _mm512_set1_ps(1.0f / 5040.0f);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
-    __m512 em1 = _mm512_fmadd_ps(_mm512_mul_ps(r, r), p, r);                /* expm1(r) */
+    __m512 n, em1 = expm1f_reduced16(y, &n);                                 /* expm1(r), y = n ln2 + r */
     __m512 two_n = _mm512_scalef_ps(_mm512_set1_ps(1.0f), n);
     __m512 em = _mm512_fmadd_ps(two_n, em1, _mm512_sub_ps(two_n, _mm512_set1_ps(1.0f)));
     __m512 big = _mm512_div_ps(em, _mm512_add_ps(em, _mm512_set1_ps(2.0f)));
@@ -781,12 +802,7 @@ static inline __attribute__((always_inline)) __m512 tanh16(__m512 x)
 static void tanh_array(float *y, const float *x, int n)
 {
 #if KIT_TANH16
-    int i = 0;
-    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, tanh16(_mm512_loadu_ps(x + i)));
-    if (i < n) {
-        __mmask16 k = (__mmask16)((1u << (n - i)) - 1u);
-        _mm512_mask_storeu_ps(y + i, k, tanh16(_mm512_maskz_loadu_ps(k, x + i)));
-    }
+    map16(y, x, n, tanh16);
 #else
     for (int i = 0; i < n; i++) y[i] = tanh_kernel(x[i]);
 #endif
@@ -846,17 +862,7 @@ static inline __attribute__((always_inline)) float exp_kernel(float x)
 static inline __attribute__((always_inline)) __m512 exp16(__m512 x)
 {
     __m512 xc = _mm512_min_ps(_mm512_set1_ps(89.0f), _mm512_max_ps(_mm512_set1_ps(-104.0f), x));
-    __m512 nb = _mm512_fmadd_ps(xc, _mm512_set1_ps(1.44269504f), _mm512_set1_ps(12582912.0f));
-    __m512 n = _mm512_sub_ps(nb, _mm512_set1_ps(12582912.0f));
-    __m512 r = _mm512_fmadd_ps(n, _mm512_set1_ps(-0.693145752f), xc);
-    r = _mm512_fmadd_ps(n, _mm512_set1_ps(-1.42860677e-6f), r);
-    __m512 p = _mm512_set1_ps(1.0f / 5040.0f);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
-    __m512 em1 = _mm512_fmadd_ps(_mm512_mul_ps(r, r), p, r);           /* expm1(r) */
+    __m512 n, em1 = expm1f_reduced16(xc, &n);                                /* expm1(r), x = n ln2 + r */
     return _mm512_scalef_ps(_mm512_add_ps(em1, _mm512_set1_ps(1.0f)), n);
 }
 #endif
@@ -905,12 +911,7 @@ static inline __attribute__((always_inline)) float exp_kernel(float x)
 static void exp_array(float *y, const float *x, int n)
 {
 #if KIT_EXP16
-    int i = 0;
-    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, exp16(_mm512_loadu_ps(x + i)));
-    if (i < n) {
-        __mmask16 k = (__mmask16)((1u << (n - i)) - 1u);
-        _mm512_mask_storeu_ps(y + i, k, exp16(_mm512_maskz_loadu_ps(k, x + i)));
-    }
+    map16(y, x, n, exp16);
 #else
     for (int i = 0; i < n; i++) y[i] = exp_kernel(x[i]);
 #endif

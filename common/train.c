@@ -221,13 +221,16 @@ static void print_usage(const KitProgram *prog, const KitArgs *a, const KitOpt *
         for (int i = 0; prog->commands[i]; i++)
             fprintf(f, i == 0 ? "  %-22s(default)\n" : "  %s\n", prog->commands[i]);
     }
+    /* The shared flags, less the ones this lab does not take (KitProgram.unused). */
+#define TAKES(flag) (!prog->unused || !list_has(prog->unused, flag))
     fprintf(f, "\nflags (--flag VALUE or --flag=VALUE):\n");
-    fprintf(f, "  %-22swords file, one name per line (default %s)\n", "--data FILE", a->data ? a->data : "none");
-    fprintf(f, "  %-22srandom seed, 0 to 18446744073709551615 (default %" PRIu64 ")\n", "--seed N", a->seed);
-    fprintf(f, "  %-22straining steps, 0 to %ld (default %ld)\n", "--steps N", STEPS_MAX, a->steps);
-    fprintf(f, "  %-22sminibatch size, 1 to %d (default %d)\n", "--batch N", BATCH_MAX, a->batch);
-    fprintf(f, "  %-22slearning rate, greater than 0 and at most %g (default %g)\n", "--lr X", LR_MAX, a->lr);
-    fprintf(f, "  %-22swhere logs and checkpoints go (default %s)\n", "--out DIR", a->out ? a->out : "none");
+    if (TAKES("--data")) fprintf(f, "  %-22swords file, one name per line (default %s)\n", "--data FILE", a->data ? a->data : "none");
+    if (TAKES("--seed")) fprintf(f, "  %-22srandom seed, 0 to 18446744073709551615 (default %" PRIu64 ")\n", "--seed N", a->seed);
+    if (TAKES("--steps")) fprintf(f, "  %-22straining steps, 0 to %ld (default %ld)\n", "--steps N", STEPS_MAX, a->steps);
+    if (TAKES("--batch")) fprintf(f, "  %-22sminibatch size, 1 to %d (default %d)\n", "--batch N", BATCH_MAX, a->batch);
+    if (TAKES("--lr")) fprintf(f, "  %-22slearning rate, greater than 0 and at most %g (default %g)\n", "--lr X", LR_MAX, a->lr);
+    if (TAKES("--out")) fprintf(f, "  %-22swhere logs and checkpoints go (default %s)\n", "--out DIR", a->out ? a->out : "none");
+#undef TAKES
     fprintf(f, "  %-22sprint one JSON object with the run's figures at the end\n", "--json");
     fprintf(f, "  %-22sno progress line, no chatter\n", "--quiet");
     fprintf(f, "  %-22sthis text\n", "--help");
@@ -238,7 +241,11 @@ static void print_usage(const KitProgram *prog, const KitArgs *a, const KitOpt *
         const char *meta = o->type == KIT_OPT_DOUBLE ? " X" : o->type == KIT_OPT_STRING ? " VALUE" : o->type == KIT_OPT_FLAG ? "" : " N";
         snprintf(left, sizeof left, "%s%s", o->name, meta);
         fprintf(f, "  %-22s%s", left, o->help ? o->help : "");
-        switch (o->type) {
+        bool own_default = o->help && strstr(o->help, "(default ");   /* "(default 5 for train, 20 for sample)" */
+        if (own_default) {   /* the help's words for the default, then only the range */
+            if (o->type == KIT_OPT_DOUBLE) fprintf(f, ", %g to %g", o->min, o->max);
+            else if (o->type == KIT_OPT_INT || o->type == KIT_OPT_LONG) fprintf(f, ", %.0f to %.0f", o->min, o->max);
+        } else switch (o->type) {
         case KIT_OPT_INT: fprintf(f, ", %.0f to %.0f (default %d)", o->min, o->max, *(int *)o->value); break;
         case KIT_OPT_LONG: fprintf(f, ", %.0f to %.0f (default %ld)", o->min, o->max, *(long *)o->value); break;
         case KIT_OPT_DOUBLE: fprintf(f, ", %g to %g (default %g)", o->min, o->max, *(double *)o->value); break;
@@ -365,6 +372,16 @@ void kit_parse_args(int argc, char **argv, const KitProgram *prog, KitArgs *a, c
                       opts[i].name);
         }
     }
+    if (prog->unused) {
+        const char *p = prog->unused, *w;
+        size_t len;
+        while (next_word(&p, &w, &len)) {
+            int k = find_shared(w, len);
+            KIT_CHECK(k >= 0 && k != F_JSON && k != F_QUIET && k != F_HELP,
+                      "kit_parse_args: KitProgram.unused lists '%.*s', which is not a shared flag taking a value. "
+                      "HINT: name some of --data --seed --steps --batch --lr --out, separated by spaces", (int)len, w);
+        }
+    }
     enum { MAX_OPTS = 64 };
     KIT_CHECK(nopts <= MAX_OPTS, "kit_parse_args: %d lab flags, at most %d. HINT: fewer flags", nopts, MAX_OPTS);
     /* Where each lab flag was last given (its value too), for the commands check at the end. */
@@ -427,6 +444,8 @@ void kit_parse_args(int argc, char **argv, const KitProgram *prog, KitArgs *a, c
             arg_fail(prog, "unknown flag %s. HINT: %s --help lists every flag", name, prog->name);
         }
         const char *fname = shared >= 0 ? shared_names[shared] : opts[opt].name;
+        if (shared >= 0 && prog->unused && list_has(prog->unused, fname))   /* refused: it would change nothing */
+            arg_fail(prog, "%s is not used by %s. HINT: %s --help lists the flags it takes", fname, prog->name, prog->name);
         bool takes_value = shared >= 0 ? (shared != F_JSON && shared != F_QUIET && shared != F_HELP)
                                        : opts[opt].type != KIT_OPT_FLAG;
         if (!takes_value) {

@@ -50,7 +50,8 @@ typedef struct KitOpt {
     void *value;        /**< int*, long*, double*, const char**, bool* */
     double min;         /**< smallest accepted number (inclusive) */
     double max;         /**< largest accepted number (inclusive) */
-    const char *help;   /**< one line for --help */
+    const char *help;   /**< one line for --help; one that says "(default ...)" itself (a default that depends on
+                             the command) keeps it, and --help adds only the range */
     const char *commands; /**< space-separated subcommands this flag belongs to ("train sample"), each one of
                                KitProgram::commands; NULL = all. Given with another command, the flag is
                                refused (exit 2): `lab04: --stage is only for the train command. HINT: lab04 train --stage tanh` */
@@ -62,6 +63,9 @@ typedef struct KitProgram {
     const char *purpose;       /**< "the MLP of Bengio et al. 2003" */
     const char *const *commands; /**< NULL-terminated list, first is the default ("train", "sample", NULL) */
     const char *usage_extra;   /**< extra help text (examples), or NULL */
+    const char *unused;        /**< space-separated shared flags this lab does not take ("--steps --batch --lr"
+                                    for a model that is counted, not trained): --help leaves them out and
+                                    giving one is refused (exit 2) instead of ignored; NULL = it takes them all */
 } KitProgram;
 
 /**
@@ -92,13 +96,17 @@ void kit_args_defaults(KitArgs *a, const char *name);
  *   commands it is for and the command line to type instead. This check runs
  *   after every flag is read (the subcommand may come last), so a bad value
  *   is reported before a misplaced flag.
+ * - A shared flag named in KitProgram::unused is refused:
+ *   `lab01: --steps is not used by lab01. HINT: lab01 --help lists the flags it takes`.
  * - --help (and -h, unless the lab uses -h) anywhere prints every flag with
- *   its range and its default (the values in @p a and the opts before parsing),
- *   and for a flag with KitOpt::commands the commands it belongs to.
+ *   its range and its default (the values in @p a and the opts before parsing,
+ *   unless KitOpt::help states it), and for a flag with KitOpt::commands the
+ *   commands it belongs to; the shared flags in KitProgram::unused are left out.
  * String values point into @p argv (not copied). At most 64 lab opts (@p nopts);
  * an opt without a name or value pointer, with a shared flag's name, or with a
- * KitOpt::commands word that is not one of prog->commands is a programming
- * error (KIT_ERROR, kit.h).
+ * KitOpt::commands word that is not one of prog->commands, and a
+ * KitProgram::unused word that is not a shared flag taking a value, are
+ * programming errors (KIT_ERROR, kit.h).
  */
 void kit_parse_args(int argc, char **argv, const KitProgram *prog, KitArgs *a, const KitOpt *opts, int nopts);
 

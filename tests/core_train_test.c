@@ -92,7 +92,7 @@ static void capture_end(Capture *c, char *buf, size_t n)
 
 static const char *const commands[] = {"train", "sample", "eval", NULL};
 static const KitProgram prog = {"lab03", "the MLP of Bengio et al. 2003", commands,
-                                "examples:\n  lab03 train --steps 1000\n  lab03 sample -n 5"};
+                                "examples:\n  lab03 train --steps 1000\n  lab03 sample -n 5", NULL};
 
 /* The lab's own flags and their defaults, reset before each parse. */
 static int emb, hidden;
@@ -104,6 +104,8 @@ static KitOpt opts[6];
 /* KitOpt.commands of --init and --bn, NULL (every command) unless a test sets
  * them before parse_in_child (the forked child sees the value). -n is for sample only. */
 static const char *init_commands, *bn_commands;
+/* KitProgram.unused and -n's help text, likewise: NULL and "names to sample" unless a test sets them. */
+static const char *prog_unused, *n_help;
 
 static void lab_defaults(KitArgs *a)
 {
@@ -123,7 +125,7 @@ static void lab_defaults(KitArgs *a)
         {"--wd", KIT_OPT_DOUBLE, &wd, 0, 1, "weight decay", NULL},
         {"--init", KIT_OPT_STRING, &init, 0, 0, "initialization: kaiming or lecture", init_commands},
         {"--bn", KIT_OPT_FLAG, &bn, 0, 0, "batch normalization", bn_commands},
-        {"-n", KIT_OPT_LONG, &nsamples, 1, 1000000, "names to sample", "sample"},
+        {"-n", KIT_OPT_LONG, &nsamples, 1, 1000000, n_help ? n_help : "names to sample", "sample"},
     };
     memcpy(opts, o, sizeof o);
 }
@@ -161,7 +163,9 @@ static int parse_in_child(const char *const *args, char *out, size_t outlen, cha
         kit_set_error_handler(NULL);
         KitArgs a;
         lab_defaults(&a);
-        kit_parse_args(argc, argv, &prog, &a, opts, 6);
+        KitProgram pr = prog;
+        pr.unused = prog_unused;
+        kit_parse_args(argc, argv, &pr, &a, opts, 6);
         printf("parsed: command=%s steps=%ld\n", a.command, a.steps);
         fflush(stdout);
         _exit(0);
@@ -390,7 +394,35 @@ START_TEST(test_args_commands)
     ck_assert_msg(st == 1, "empty KitOpt.commands: exit status %d, expected 1 (KIT_ERROR)", st);
     EXPECT_CONTAINS(err, "lab flag --bn has an empty commands list. HINT: NULL means every command", "KitOpt.commands empty");
     bn_commands = NULL;
-    harness_note("11 command lines: flags of one subcommand refused elsewhere, with the line to type");
+
+    /* A shared flag the lab does not take (KitProgram.unused) is refused, not ignored, and --help leaves it out. */
+    prog_unused = "--steps --batch --lr";
+    const char *const c12[] = {"train", "--steps", "5", NULL};
+    expect_parse(c12, 2, "lab03: --steps is not used by lab03. HINT: lab03 --help lists the flags it takes\n");
+    const char *const c13[] = {"--batch=5", NULL};
+    expect_parse(c13, 2, "lab03: --batch is not used by lab03. HINT: lab03 --help lists the flags it takes\n");
+    const char *const c14[] = {"--seed", "1", NULL};
+    expect_parse(c14, 0, NULL);
+    st = parse_in_child(h, out, sizeof out, err, sizeof err);
+    ck_assert_msg(st == 0, "--help with unused flags: exit status %d", st);
+    EXPECT_CONTAINS(out, "--seed N", "--help keeps the flags the lab takes");
+    ck_assert_msg(!strstr(out, "--steps N") && !strstr(out, "--batch N") && !strstr(out, "--lr X"),
+                  "--help must leave out the unused --steps, --batch and --lr, got:\n%s", out);
+    prog_unused = "--json";
+    st = parse_in_child(c11, out, sizeof out, err, sizeof err);
+    ck_assert_msg(st == 1, "KitProgram.unused naming a flag without a value: exit status %d, expected 1 (KIT_ERROR)", st);
+    EXPECT_CONTAINS(err, "KitProgram.unused lists '--json', which is not a shared flag taking a value", "KitProgram.unused typo");
+    prog_unused = NULL;
+
+    /* A help text that states its own default (it depends on the command) keeps it: --help adds only the range. */
+    n_help = "names to sample (default 5 for train, 20 for sample)";
+    st = parse_in_child(h, out, sizeof out, err, sizeof err);
+    ck_assert_msg(st == 0, "--help: exit status %d", st);
+    EXPECT_CONTAINS(out, "names to sample (default 5 for train, 20 for sample), 1 to 1000000 [sample only]\n", "--help for -n");
+    ck_assert_msg(!strstr(out, "(default 20)"), "--help must not add the value's (default 20) after the help's own, got:\n%s", out);
+    n_help = NULL;
+    harness_note("15 command lines: flags of one subcommand refused elsewhere, with the line to type; shared flags a lab "
+                 "does not take refused; a default stated by the help kept");
 }
 END_TEST
 

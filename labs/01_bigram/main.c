@@ -8,7 +8,8 @@
  *   lab01 sample -n 20       sample 20 names
  *   lab01 eval               the dataset's average NLL, smoothed and unsmoothed
  *   lab01 eval --word NAME   the NLL of one name, bigram by bigram
- * Shared flags (--data --seed --out --json --quiet --help) come from train.h;
+ * Shared flags (--data --seed --out --json --quiet --help) come from train.h
+ * (--steps --batch --lr are refused: nothing is trained here);
  * --smooth K sets the add-k smoothing (default 1, the lecture's "+1").
  * What it is not: where the model lives (bigram.c) or where figures are drawn
  * (plots/lab01_counts.gp reads the TSV; C never plots).
@@ -152,14 +153,15 @@ int main(int argc, char **argv)
         "  lab01 train                      counts, top bigrams, 5 samples, NLL; writes counts.tsv\n"
         "  lab01 sample -n 20               20 names from the +1-smoothed table\n"
         "  lab01 eval --word andrejq        one name's NLL (infinite without smoothing)\n"
-        "  lab01 train --data ../shared/data/makemore-names.txt   the lecture's dataset\n"};
+        "  lab01 train --data ../shared/data/makemore-names.txt   the lecture's dataset\n",
+        "--steps --batch --lr"};  // counted, not trained: these shared flags would do nothing
     KitArgs a;
     kit_args_defaults(&a, "lab01");
     double smooth = 1.0;
     int nsamples = -1;
     const char *word = NULL;
     const KitOpt opts[] = {
-        {"--smooth", KIT_OPT_DOUBLE, &smooth, 0, 1e9, "add-k smoothing: P = (N + k) / rowsum (default 1)", NULL},
+        {"--smooth", KIT_OPT_DOUBLE, &smooth, 0, 1e9, "add-k smoothing: P = (N + k) / rowsum", NULL},
         {"-n", KIT_OPT_INT, &nsamples, 1, 1000000, "how many names to sample (default 5 for train, 20 for sample)",
          "train sample"},
         {"--word", KIT_OPT_STRING, &word, 0, 0, "eval: score this one name instead of the dataset", "eval"},

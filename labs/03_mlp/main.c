@@ -341,7 +341,8 @@ int main(int argc, char **argv)
         "  lab03                      train the lecture's model (200,000 steps)\n"
         "  lab03 lrsearch             sweep the learning rate from 10^-3 to 1\n"
         "  lab03 sample -n 20         names from the saved model\n"
-        "  lab03 train --emb 2 --out build/out/lab03/emb2   the 2-D embedding picture\n"};
+        "  lab03 train --emb 2 --out build/out/lab03/emb2   the 2-D embedding picture\n",
+        NULL};
     KitArgs a;
     kit_args_defaults(&a, "lab03");
     a.steps = MLP_STEPS;
@@ -349,10 +350,10 @@ int main(int argc, char **argv)
     a.lr = MLP_LR;
     int T = MLP_BLOCK, emb = MLP_EMB, hidden = MLP_HIDDEN, count = 20;
     const KitOpt opts[] = {
-        {"--block", KIT_OPT_INT, &T, 1, 16, "block size T: characters of context (3)", NULL},
-        {"--emb", KIT_OPT_INT, &emb, 1, 256, "embedding size C (10; 2 for the picture)", NULL},
-        {"--hidden", KIT_OPT_INT, &hidden, 1, 4096, "hidden units H (200)", NULL},
-        {"-n", KIT_OPT_INT, &count, 1, 100000, "sample: how many names (20)", "sample"},
+        {"--block", KIT_OPT_INT, &T, 1, 16, "block size T: characters of context", NULL},
+        {"--emb", KIT_OPT_INT, &emb, 1, 256, "embedding size C (2 for the picture)", NULL},
+        {"--hidden", KIT_OPT_INT, &hidden, 1, 4096, "hidden units H", NULL},
+        {"-n", KIT_OPT_INT, &count, 1, 100000, "sample: how many names", "sample"},
     };
     kit_parse_args(argc, argv, &prog, &a, opts, (int)(sizeof opts / sizeof opts[0]));
 

@@ -219,7 +219,7 @@ int main(int argc, char **argv)
     static const char *const commands[] = {"stages", "train", "demo", NULL};
     const KitProgram prog = {
         "lab04", "initialization: the softmax fix, tanh saturation, Kaiming", commands,
-        "examples:\n  lab04 stages --steps 20000\n  lab04 train --stage kaiming\n  lab04 demo\n"};
+        "examples:\n  lab04 stages --steps 20000\n  lab04 train --stage kaiming\n  lab04 demo\n", NULL};
     KitArgs a;
     kit_args_defaults(&a, "lab04");
     a.steps = INIT_STEPS;

@@ -11,8 +11,8 @@
  *       <out>/W.ckpt, samples 5 names
  *   lab02 sample -n 20    20 names from the W saved by the last `train`
  * Shared flags (--data --seed --steps --lr --out --json --quiet --help) come
- * from train.h. --batch is not used: the lecture trains on the whole dataset
- * every step.
+ * from train.h. --batch is refused (KitProgram.unused): the lecture trains on
+ * the whole dataset every step.
  * Default --steps is 300: the lecture re-ran its one-step cell about 266 times
  * (loss 2.4818); any W after 250 to 399 steps samples the lecture's names, and
  * the log holds step 266 for the comparison.
@@ -194,7 +194,8 @@ int main(int argc, char **argv)
         "  lab02 train --forward onehot --chunk 0\n"
         "                                    the same through your nn_step, all pairs at once: 180 MB, not 11\n"
         "  lab02 sample -n 20                20 names from the last trained W\n"
-        "  lab02 train --data ../shared/data/makemore-names.txt   the lecture's dataset\n"};
+        "  lab02 train --data ../shared/data/makemore-names.txt   the lecture's dataset\n",
+        "--batch"};  // every step takes the whole dataset, as the lecture
     KitArgs a;
     kit_args_defaults(&a, "lab02");
     a.steps = 300;
@@ -262,7 +263,6 @@ int main(int argc, char **argv)
         if (!use_counts && chunk == 0) printf(", all pairs at once: your nn_step");
         printf(")\n");
     }
-    if (a.batch > 0 && !a.quiet) printf("note: --batch is ignored: lab 02 trains on every pair at each step, as the lecture\n");
     if (chunk_ignored && !a.quiet) printf("note: --chunk is ignored with --forward counts: its step is [27, 27] work whatever n is\n");
 
     // From here every way out goes through `done`, which frees what main owns.

@@ -333,7 +333,7 @@ int main(int argc, char **argv)
     static const char *const commands[] = {"all", "train", "deep", NULL};
     const KitProgram prog = {
         "lab05", "batch normalization, and the deeper network's diagnostics", commands,
-        "examples:\n  lab05 train --steps 20000\n  lab05 deep\n  lab05 deep --deep-steps 3000\n"};
+        "examples:\n  lab05 train --steps 20000\n  lab05 deep\n  lab05 deep --deep-steps 3000\n", NULL};
     KitArgs a;
     kit_args_defaults(&a, "lab05");
     a.steps = BN_STEPS;

@@ -3,7 +3,8 @@
 # Build output goes under build/ only. Variants: the default build in
 # build/bin; SANITIZE=1 (AddressSanitizer + UndefinedBehaviorSanitizer) in
 # build/san; NATIVE=1 (-march=native, for speed on your own machine) in
-# build/native. Labs are found by convention: solutions/NN_name/ holds the
+# build/native (with FMA=0: build/native-nofma; with SANITIZE=1 as well:
+# build/san-native). Labs are found by convention: solutions/NN_name/ holds the
 # complete lab (main.c is its driver), labs/NN_name/ the learner's copy,
 # tests/labNN_test.c its Check suite. Nothing here needs editing to add a lab.
 
@@ -32,12 +33,13 @@ export ASAN_OPTIONS ?= detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS ?= print_stacktrace=1
 endif
 ifeq ($(NATIVE),1)
-VARIANT     := native
+# With SANITIZE=1 too: build/san-native (the AVX-512 kernels under the sanitizers).
+VARIANT     := $(if $(filter san,$(VARIANT)),san-native,native)
 EXTRA_FLAGS += -march=native
 # FMA=0: no fused multiply-add in matmul (common/tensor.c, KIT_FMA), for the
 # default build's results bit for bit at a little less than NATIVE=1's speed.
 ifeq ($(FMA),0)
-VARIANT     := native-nofma
+VARIANT     := $(VARIANT)-nofma
 EXTRA_FLAGS += -DKIT_FMA=0
 endif
 endif

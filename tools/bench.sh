@@ -5,7 +5,9 @@
 # python3 with torch is present, tools/bench_torch.py, alternating the two for
 # a few rounds, each model in its own process (so peak memory is per model).
 # Prints per model the C figures, the PyTorch figures, and the ratio
-# C/PyTorch of steps per second with its spread (min-max over the rounds);
+# C/PyTorch of steps per second with its spread (min-max over the rounds), and
+# for lab 03 how fast this machine ran PyTorch against the speed the targets
+# were set at (REF_TORCH_US below), with the 200,000-step time scaled to it;
 # writes everything to build/bench/results.json (and results-<variant>.json).
 # What it is not: a test. It never fails the build (exit status 0 always) and
 # is not part of `make test`. It asserts no time; the targets are printed as
@@ -103,9 +105,12 @@ for r in $(seq 1 "$ROUNDS"); do
 done
 fi
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+# PyTorch's lab 03 step when the speed targets were set (issue 7: 2 cores, AVX-512,
+# OpenBLAS): the report scales the 200,000-step time to that machine speed.
+REF_TORCH_US=165
 
 # ---- aggregate (our own flat JSON lines: awk is enough) ---------------------------
-awk -v rounds="$ROUNDS" -v variant="$(basename "$B")" -v load="$LOAD_AFTER" -v ncpu="$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)" \
+awk -v rounds="$ROUNDS" -v REF_TORCH_US="$REF_TORCH_US" -v variant="$(basename "$B")" -v load="$LOAD_AFTER" -v ncpu="$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)" \
     -v out="$OUT/results-$(basename "$B").json" -v cc="$(${CC:-cc} --version 2>/dev/null | head -1)" '
 function num(line, key,   m) {
     if (match(line, "\"" key "\": *[-0-9.eE+]+")) { m = substr(line, RSTART, RLENGTH); sub(/^[^:]*: */, "", m); return m + 0 }
@@ -124,6 +129,7 @@ function median(arr, n,   i, j, t, b) {
     raw[++nraw] = $0
     k = str($0, "impl") SUBSEP str($0, "model"); r = num($0, "round")
     n[k]++; i = n[k]
+    if (r > rounds) rounds = r   # REPORT_ONLY=1 on a run of more rounds than ROUNDS says
     sps[k, i] = num($0, "steps_per_s"); us[k, i] = num($0, "us_per_step"); cus[k, i] = num($0, "cpu_us_per_step")
     gf[k, i] = num($0, "gflops"); rss[k, i] = num($0, "peak_rss_kb"); rnd[k, i] = r
     byround[k, r] = sps[k, i]; cbyround[k, r] = 1e6 / cus[k, i]
@@ -179,6 +185,9 @@ END {
         if (m == "lab02" && n[kn] && n[kt]) ratio(kn, kt, "counts", target[m])
         if (n[kc]) {
             if (m == "lab03") printf "  C: the lecture'\''s 200,000 steps would take %.1f s at the median round (%.1f-%.1f s over the rounds; target < 10 s: %s)\n", 0.2 * stats(kc, "us"), 0.2 * spread(kc, "min"), 0.2 * spread(kc, "max"), (0.2 * stats(kc, "us") < 10 ? "met" : "NOT met")
+            # How fast this machine ran during the run, against the one the targets were set on: a
+            # shared VM drifts by 2x from hour to hour, which moves the seconds above but not the ratios.
+            if (m == "lab03" && n[kt]) printf "  machine: PyTorch'\''s step took %.0f us here, %.1fx the %d us it took when the targets were set (2 cores, AVX-512); scaled by the same factor, the 200,000 steps would take %.1f s\n", stats(kt, "us"), stats(kt, "us") / REF_TORCH_US, REF_TORCH_US, 0.2 * stats(kc, "us") * REF_TORCH_US / stats(kt, "us")
             printf "  C peak memory%s %.1f MB (target < 32 MB: %s)\n", (m == "lab02" ? " of the row gather, whole batch at once," : ""), stats(kc, "rss") / 1024, (stats(kc, "rss") < 32 * 1024 ? "met" : "NOT met")
             if (m == "lab02" && n[kh]) printf "  C peak memory of the row gather by 512 rows %.1f MB (target < 32 MB: %s)\n", stats(kh, "rss") / 1024, (stats(kh, "rss") < 32 * 1024 ? "met" : "NOT met")
             if (m == "lab02" && n[kq]) printf "  C peak memory of W[xs] and CE as one op %.1f MB (target < 32 MB: %s)\n", stats(kq, "rss") / 1024, (stats(kq, "rss") < 32 * 1024 ? "met" : "NOT met")
@@ -193,6 +202,7 @@ END {
         if (m == "lab02" && n[kq]) { M = M sprintf("%s\"c_oneop\": {\"steps_per_s\": %.3f, \"us_per_step\": %.3f, \"cpu_us_per_step\": %.3f, \"peak_rss_kb\": %d, \"runs\": %d}", sep, stats(kq, "sps"), stats(kq, "us"), stats(kq, "cus"), stats(kq, "rss"), n[kq]); sep = ", " }
         if (m == "lab02" && n[kf]) { M = M sprintf("%s\"c_fused\": {\"steps_per_s\": %.3f, \"us_per_step\": %.3f, \"cpu_us_per_step\": %.3f, \"peak_rss_kb\": %d, \"runs\": %d}", sep, stats(kf, "sps"), stats(kf, "us"), stats(kf, "cus"), stats(kf, "rss"), n[kf]); sep = ", " }
         if (m == "lab02" && n[kg]) { M = M sprintf("%s\"torch_gather\": {\"steps_per_s\": %.3f, \"us_per_step\": %.3f, \"cpu_us_per_step\": %.3f, \"peak_rss_kb\": %d, \"runs\": %d}", sep, stats(kg, "sps"), stats(kg, "us"), stats(kg, "cus"), stats(kg, "rss"), n[kg]); sep = ", " }
+        if (m == "lab03" && n[kc] && n[kt]) J = J sprintf("%s\"c_200k_steps_s\": %.2f, \"reference_torch_us\": %d, \"c_200k_steps_s_at_reference\": %.2f", (J == "" ? "" : ", "), 0.2 * stats(kc, "us"), REF_TORCH_US, 0.2 * stats(kc, "us") * REF_TORCH_US / stats(kt, "us"))
         if (J != "") M = M sep J
         M = M "}"
     }

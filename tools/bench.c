@@ -202,6 +202,21 @@ static void lab02_init(Bench *b)
     b->lr = 50.0f;
 }
 
+/* The end of every full-batch lab 02 step but the chunked one: loss = nll +
+ * 0.01 * mean(W^2) (the lecture's regularisation), backward, one SGD step. */
+static float lab02_finish(Bench *b, Tensor *nll)
+{
+    Tensor *W = b->p[0];
+    Tensor *reg = tensor_mul_scalar(tensor_mean_all(tensor_pow(W, 2.0f)), 0.01f);  // [1]
+    Tensor *loss = tensor_add(nll, reg);
+    params_zero_grad(b->p, b->np);
+    tensor_backward(loss);
+    float v = tensor_item(loss);
+    params_sgd(b->p, b->np, b->lr);
+    graph_step_reset(&b->g);
+    return v;
+}
+
 /* lab02chunks: the same step as lab02fused, the n pairs taken CHUNK02 at a
  * time (gradient accumulation): -(1/n) sum_i log p_i is the sum over chunks
  * of (n_c/n) times the chunk's mean, and W.grad adds up each chunk's
@@ -240,14 +255,7 @@ static float lab02_step_gce(Bench *b)
 {
     Tensor *W = b->p[0];
     Tensor *nll = tensor_embed_cross_entropy(W, b->ds.X, b->ds.Y, b->ds.n);       // [1]
-    Tensor *reg = tensor_mul_scalar(tensor_mean_all(tensor_pow(W, 2.0f)), 0.01f);  // [1]
-    Tensor *loss = tensor_add(nll, reg);
-    params_zero_grad(b->p, b->np);
-    tensor_backward(loss);
-    float v = tensor_item(loss);
-    params_sgd(b->p, b->np, b->lr);
-    graph_step_reset(&b->g);
-    return v;
+    return lab02_finish(b, nll);
 }
 
 static float lab02_step(Bench *b)
@@ -270,14 +278,7 @@ static float lab02_step(Bench *b)
         Tensor *probs = tensor_div(counts, tensor_sum(counts, 1, true));   // [n, V] / [n, 1]
         nll = tensor_neg(tensor_mean_all(tensor_log(tensor_pick(probs, ys))));
     }
-    Tensor *reg = tensor_mul_scalar(tensor_mean_all(tensor_pow(W, 2.0f)), 0.01f);
-    Tensor *loss = tensor_add(nll, reg);
-    params_zero_grad(b->p, b->np);
-    tensor_backward(loss);
-    float v = tensor_item(loss);
-    params_sgd(b->p, b->np, b->lr);
-    graph_step_reset(&b->g);
-    return v;
+    return lab02_finish(b, nll);
 }
 
 /* lab02counts: the loss from the count table, counted once here (not timed per step). */
@@ -300,14 +301,7 @@ static float lab02counts_step(Bench *b)
     Tensor *N = tensor_from(&b->g, SHAPE(VOCAB, VOCAB), b->N);             // [V, V] constant
     Tensor *loglik = tensor_sum_all(tensor_mul(N, tensor_log(probs)));     // [1]: sum_{x,y} N log p
     Tensor *nll = tensor_mul_scalar(loglik, (float)(-1.0 / (double)b->ds.n));
-    Tensor *reg = tensor_mul_scalar(tensor_mean_all(tensor_pow(W, 2.0f)), 0.01f);
-    Tensor *loss = tensor_add(nll, reg);
-    params_zero_grad(b->p, b->np);
-    tensor_backward(loss);
-    float v = tensor_item(loss);
-    params_sgd(b->p, b->np, b->lr);
-    graph_step_reset(&b->g);
-    return v;
+    return lab02_finish(b, nll);
 }
 
 static void usage(void)

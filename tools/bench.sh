@@ -186,7 +186,7 @@ END {
         if (n[kc]) {
             if (m == "lab03") printf "  C: the lecture'\''s 200,000 steps would take %.1f s at the median round (%.1f-%.1f s over the rounds; target < 10 s: %s)\n", 0.2 * stats(kc, "us"), 0.2 * spread(kc, "min"), 0.2 * spread(kc, "max"), (0.2 * stats(kc, "us") < 10 ? "met" : "NOT met")
             # How fast this machine ran during the run, against the speed the targets were set at:
-            # a shared VM's speed drifts by up to 2x from hour to hour, and the seconds above with it.
+            # the speed of a shared VM drifts by up to 2x from hour to hour, and the seconds above with it.
             if (m == "lab03" && n[kt]) printf "  machine: PyTorch'\''s step took %.0f us here, %.1fx the %d us it took when the targets were set (2 cores, AVX-512); scaled by the same factor, the 200,000 steps would take %.1f s\n", stats(kt, "us"), stats(kt, "us") / REF_TORCH_US, REF_TORCH_US, 0.2 * stats(kc, "us") * REF_TORCH_US / stats(kt, "us")
             printf "  C peak memory%s %.1f MB (target < 32 MB: %s)\n", (m == "lab02" ? " of the row gather, whole batch at once," : ""), stats(kc, "rss") / 1024, (stats(kc, "rss") < 32 * 1024 ? "met" : "NOT met")
             if (m == "lab02" && n[kh]) printf "  C peak memory of the row gather by 512 rows %.1f MB (target < 32 MB: %s)\n", stats(kh, "rss") / 1024, (stats(kh, "rss") < 32 * 1024 ? "met" : "NOT met")

@@ -569,7 +569,8 @@ START_TEST(test_tensor)
     EXPECT_NEAR(X->grad[1], 0.5, 2e-6, "x2.grad");
     EXPECT_NEAR(W->grad[1], 0.0, 2e-6, "w2.grad");
     EXPECT_NEAR(b->grad[0], 0.5, 2e-6, "b.grad");
-    graph_step_reset(&g);
+    harness_note("the neuron as tensors: o %.7f, x1.grad %.6f, w1.grad %.6f (float32)", o->data[0], X->grad[0], W->grad[0]);
+    graph_step_reset(&g);   // o and its graph are gone; X, W, b (parameters) stay
 
     // a layer of 4 neurons on 4 examples: 16 neurons' outputs from three ops
     Tensor *X4 = tensor_new(&g, SHAPE(4, 3));
@@ -586,7 +587,6 @@ START_TEST(test_tensor)
             for (int i = 0; i < 3; i++) s += (double)W4->data[i * 4 + j] * xs[k * 3 + i];
             EXPECT_NEAR(H->data[k * 4 + j], tanh(s), 1e-6, "H[k][j] = tanh(b[j] + sum_i X[k][i] W[i][j])");
         }
-    harness_note("the neuron as tensors: o %.7f, x1.grad %.6f, w1.grad %.6f (float32)", o->data[0], X->grad[0], W->grad[0]);
     graph_free(&g);
 }
 END_TEST

@@ -87,7 +87,7 @@ static NeuronGraph build_neuron(ValuePool *pool, bool tanh_from_exp)
 
 static void print_neuron_grads(const char *how, const NeuronGraph *g)
 {
-    printf("  %s: o %.16g; grads x1 %g, w1 %g, x2 %g, w2 %g, b %g, n %g\n", how, g->o->data, g->x1->grad,
+    printf("   %s: o %.16g; grads x1 %g, w1 %g, x2 %g, w2 %g, b %g, n %g\n", how, g->o->data, g->x1->grad,
            g->w1->grad, g->x2->grad, g->w2->grad, g->b->grad, g->n->grad);
 }
 
@@ -165,7 +165,7 @@ int main(int argc, char **argv)
     g = build_neuron(&pool, false);
     mg_backward(g.o);
     double neuron_o = g.o->data, neuron_x1 = g.x1->grad;
-    if (say) print_neuron_grads("mg_backward ", &g);
+    if (say) print_neuron_grads("mg_backward(o)", &g);
     write_dot(a.out, "neuron.dot", g.o, a.quiet);
     value_pool_reset(&pool);
     Value *va = value_new(&pool, 3.0, "a");
@@ -189,7 +189,7 @@ int main(int argc, char **argv)
     mg_backward(g.o);
     if (say) {
         printf("4. the same neuron, tanh rebuilt as (exp(2n) - 1) / (exp(2n) + 1)\n");
-        print_neuron_grads("exp and pow ", &g);
+        print_neuron_grads("with exp and pow", &g);
     }
     value_pool_reset(&pool);
 

@@ -116,7 +116,7 @@ void mg_tanh_backward(Value *out);
 /* lab00.5: the topological order and backward()                              */
 /* ------------------------------------------------------------------------- */
 
-/** The most Values one backward visits (a training step of lab 00 has about 600). */
+/** The most Values one backward visits (a training step of lab 00 reaches 368: 41 parameters, 327 made in the step). */
 #define MG_MAX_NODES 8192
 
 /** A topological order: children before the Values made from them. */

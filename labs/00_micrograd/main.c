@@ -99,7 +99,7 @@ int main(int argc, char **argv)
         commands,
         "examples:\n"
         "  lab00                          the whole lecture: slopes, graphs, the neuron, 20 training steps\n"
-        "  lab00 --seed 1337 --json       the figures of the committed Python run, as one JSON object\n"
+        "  lab00 --quiet --json           only the figures, as one JSON object (seed 1337: the Python run's)\n"
         "  lab00 --steps 100 --lr 0.05    train longer, with smaller steps\n",
         "--data --batch"};   // nothing is read from a words file, and the loop is full batch
     KitArgs a;

@@ -78,7 +78,7 @@ CHECK_DEPS := $(if $(LAB_DIR),$(LIBKIT) $(CORE_TESTS) $(B)/labs/$(LAB_DIR)/lab$(
 ## all: build the core, every lab (yours and the solutions) and every test
 all: build
 	@echo
-	@echo "Built the kit in $(B)/. next: make lab01   (then: make check LAB=01)"
+	@echo "Built the kit in $(B)/. next: make lab00   (then: make check LAB=00)"
 
 build: $(LIBKIT) $(CORE_TESTS) $(B)/tools/bench
 

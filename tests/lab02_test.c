@@ -9,10 +9,10 @@
  * names.txt (tests/fixtures/makemore_bigram_counts.txt): the loss is a mean
  * over pairs, so the pairs can be rebuilt from the counts (in another order,
  * which moves the loss by far less than the 4 decimals the lecture printed).
- * lab02.fig1 trains on them with your functions, as the driver does
- * (nn_full_step, given.c); lab02.fig2 needs 300 steps and takes them with a
- * reference written here from the count table (27x27 work per step; the same
- * loss and gradient, as lab02.fig1 checks over 100 steps).
+ * lab02.fig1 takes the first 10 steps with your functions, as the driver
+ * does (nn_full_step, given.c), and checks them against a reference written
+ * here from the count table (27x27 work per step; the same loss and
+ * gradient), which then takes the 100 steps of fig1 and the 300 of fig2.
  * What it is not: a test of the core's autograd (core_tensor tests do that) or
  * of the command line.
  *
@@ -491,26 +491,34 @@ START_TEST(test_fig_loss)
     graph_init(&g);
     graph_init(&gr);
     Tensor *W = lecture_W(&g), *Wr = lecture_W(&gr);
-    double loss[100], maxdiff = 0;
+    // your functions as the driver calls them, for the first YOURS steps (each is
+    // 228,146 pairs: 100 of them would cost the sanitizer build minutes), and the
+    // count-table reference, which takes the same steps, for all 100
+    enum { YOURS = 10 };
+    double loss[100], yours[YOURS], maxdiff = 0;
     for (int k = 0; k < 100; k++) {
-        loss[k] = nn_full_step(&g, W, &d, 50.0f, 0.01f, NN_CHUNK);   // your functions, as the driver calls them
-        double ref = counts_step(&gr, Wr, Nf, d.n, 50.0f);
-        maxdiff = fmax(maxdiff, fabs(loss[k] - ref));
+        loss[k] = counts_step(&gr, Wr, Nf, d.n, 50.0f);
+        if (k < YOURS) {
+            yours[k] = nn_full_step(&g, W, &d, 50.0f, 0.01f, NN_CHUNK);
+            maxdiff = fmax(maxdiff, fabs(yours[k] - loss[k]));
+        }
         if (k > 0)
             ck_assert_msg(loss[k] < loss[k - 1], "the loss curve must fall at every step: step %d %.6f, step %d %.6f", k - 1,
                           loss[k - 1], k, loss[k]);
     }
-    EXPECT_NEAR(loss[0], 3.768618583679199, 2e-6, "lecture: loss at step 0 (full data, lr 50)");
+    EXPECT_NEAR(yours[0], 3.768618583679199, 2e-6, "lecture: loss at step 0 (full data, lr 50), your functions");
     // torch's own step-0 gradient carries float rounding (its one-hot matmul sums 228,146
     // rows in float) which lr 50 turns into about 2e-5 of loss at step 1; the exact
     // gradient gives 3.3788069. By step 99 the trajectories agree again to 1e-7.
-    EXPECT_NEAR(loss[1], 3.3787858486175537, 5e-5, "lecture: loss at step 1 (torch 1.13 trajectory)");
-    EXPECT_NEAR(loss[99], 2.4901304244995117, 5e-5, "lecture: loss at step 99");
-    // the count-table reference that lab02.fig2 trains with takes the same steps
-    ck_assert_msg(maxdiff <= 1e-4, "100 steps: your losses and the count-table reference's differ by %.2g (tol 1e-4)", maxdiff);
-    harness_note("lecture data, your functions: loss %.7f at step 0, %.7f at step 1, %.7f at step 99 "
-                 "(torch 1.13: 3.7686186, 3.3787858, 2.4901304); count-table reference within %.1e",
-                 loss[0], loss[1], loss[99], maxdiff);
+    EXPECT_NEAR(yours[1], 3.3787858486175537, 5e-5, "lecture: loss at step 1 (torch 1.13 trajectory), your functions");
+    // 1e-4, issue 7's bound for a 10-step trace: your step-0 gradient sums 228,146 rows
+    // in float, the reference 729 cells, and lr 50 turns that rounding into about 3e-5
+    // of loss at step 1 (as for torch above)
+    ck_assert_msg(maxdiff <= 1e-4, "your first %d losses and the count-table reference's differ by %.2g (tol 1e-4)", YOURS, maxdiff);
+    EXPECT_NEAR(loss[99], 2.4901304244995117, 5e-5, "lecture: loss at step 99 (the count-table reference)");
+    harness_note("lecture data, your functions: loss %.7f at step 0, %.7f at step 1 (torch 1.13: 3.7686186, 3.3787858); "
+                 "the count-table reference within %.1e over %d steps, %.7f at step 99 (torch 2.4901304)",
+                 yours[0], yours[1], maxdiff, (int)YOURS, loss[99]);
     nn_pairs_free(&d);
     graph_free(&g);
     graph_free(&gr);
@@ -527,7 +535,7 @@ START_TEST(test_fig_probs)
     graph_init(&g);
     Tensor *W = lecture_W(&g);
     static double loss[300];
-    for (int k = 0; k < 300; k++) loss[k] = counts_step(&g, W, Nf, d.n, 50.0f);   // lab02.fig1: your steps are these
+    for (int k = 0; k < 300; k++) loss[k] = counts_step(&g, W, Nf, d.n, 50.0f);   // lab02.fig1: the same steps as yours
     EXPECT_NEAR(loss[266], 2.4818249, 5e-5, "lecture: loss at step 266 (the notebook printed 2.4818)");
     harness_note("lecture counts: loss %.7f at step 266, %.7f at step 299 (torch 1.13: 2.4818249 at step 266)", loss[266],
                  loss[299]);
@@ -588,7 +596,7 @@ int main(int argc, char **argv)
         {"lab02.4", "loss: NLL of the next character + 0.01 mean(W^2)", test_loss, 10},
         {"lab02.5", "gradient descent: the lecture's steps on \"emma\"", test_step, 30},
         {"lab02.6", "sampling from softmax(W[ix])", test_sample, 10},
-        {"lab02.fig1", "loss curve: the lecture's 3.7686 -> 2.4901 in 100 steps", test_fig_loss, 120},
+        {"lab02.fig1", "loss curve: the lecture's 3.7686 -> 2.4901 in 100 steps", test_fig_loss, 30},
         {"lab02.fig2", "trained table = counted table; the lecture's samples", test_fig_probs, 60},
     };
     return harness_main(argc, argv, "lab02", steps, (int)(sizeof steps / sizeof steps[0]));

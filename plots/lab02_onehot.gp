@@ -1,7 +1,7 @@
 # figure: the one-hot rows xenc that the net reads for the 5 bigrams of "emma" (the lecture's plt.imshow(xenc))
 # data: onehot.tsv
 # made-by: make lab02-solution ARGS="train"
-# size: 1200,420 (5 rows of 27 cells)
+# size: 1200,300 (5 rows of 27 cells)
 #
 # What it is: the input of the net for the first name, one row per example:
 # example i is a row of 27 numbers, all 0 except a 1 in the column of its

@@ -41,8 +41,9 @@ float nn_full_step(Graph *g, Tensor *W, const Pairs *d, float lr, float reg, int
     double total = 0.0;
     for (int c0 = 0; c0 < d->n; c0 += chunk) {
         int nc = d->n - c0 < chunk ? d->n - c0 : chunk;
-        Tensor *probs = nn_softmax(nn_logits(g, W, d->xs + c0, nc));                                 // [n_c, V]
-        Tensor *part = tensor_mul_scalar(nn_loss(probs, W, d->ys + c0, reg), (float)((double)nc / d->n));   // [1]
+        Tensor *probs = nn_softmax(nn_logits(g, W, d->xs + c0, nc));          // [n_c, V]
+        Tensor *loss = nn_loss(probs, W, d->ys + c0, reg);                     // [1]: the chunk's mean
+        Tensor *part = tensor_mul_scalar(loss, (float)((double)nc / d->n));    // [1]: its share of n
         tensor_backward(part);   // W.grad += d part / dW
         total += tensor_item(part);
         graph_step_reset(g);     // this chunk's tensors go; W and its grad stay
@@ -57,7 +58,7 @@ double nn_data_nll(Graph *g, Tensor *W, const Pairs *d, int chunk)
     double total = 0.0;
     for (int c0 = 0; c0 < d->n; c0 += chunk) {
         int nc = d->n - c0 < chunk ? d->n - c0 : chunk;
-        Tensor *probs = nn_softmax(nn_logits(g, W, d->xs + c0, nc));      // [n_c, V]
+        Tensor *probs = nn_softmax(nn_logits(g, W, d->xs + c0, nc));          // [n_c, V]
         total += (double)nc / d->n * tensor_item(nn_loss(probs, W, d->ys + c0, 0.0f));
         graph_step_reset(g);
     }

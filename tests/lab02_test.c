@@ -123,6 +123,24 @@ static const int EMMA_Y[5] = {5, 13, 13, 1, 0};   // e m m a .
 static const double EMMA_P[5] = {0.012286253273487091, 0.018050702288746834, 0.026691533625125885,
                                  0.07367684692144394, 0.0149775305762887};
 
+/* "xs = 0 5 13 13 1": a small input, printed with a failure that came from it */
+static const char *ints_str(const int *v, int n)
+{
+    static char buf[256];
+    int len = 0;
+    for (int i = 0; i < n && len < (int)sizeof buf - 16; i++) len += snprintf(buf + len, sizeof buf - len, "%s%d", i ? " " : "", v[i]);
+    return buf;
+}
+
+/* "0.0123 0.5 ...": the first @p n values of a row */
+static const char *floats_str(const float *v, int n)
+{
+    static char buf[512];
+    int len = 0;
+    for (int i = 0; i < n && len < (int)sizeof buf - 24; i++) len += snprintf(buf + len, sizeof buf - len, "%s%.4g", i ? " " : "", v[i]);
+    return buf;
+}
+
 /* ---- lab02.1: the training set ------------------------------------------ */
 
 START_TEST(test_pairs)
@@ -132,10 +150,13 @@ START_TEST(test_pairs)
     Pairs p = {0};
     nn_pairs_build(&p, &w);
     EXPECT_INT_EQ(p.n, 5, "pairs of \"emma\"");
-    for (int i = 0; i < 5; i++) {
-        EXPECT_INT_EQ(p.xs[i], EMMA_X[i], "xs of \"emma\" (.e em mm ma a.)");
-        EXPECT_INT_EQ(p.ys[i], EMMA_Y[i], "ys of \"emma\" (.e em mm ma a.)");
-    }
+    for (int i = 0; i < 5; i++)
+        if (p.xs[i] != EMMA_X[i] || p.ys[i] != EMMA_Y[i]) {
+            char got[128];
+            snprintf(got, sizeof got, "%s", ints_str(p.xs, 5));
+            ck_assert_msg(0, "pairs of \"emma\" (.e em mm ma a.): got xs = %s and ys = %s, expected xs = 0 5 13 13 1 "
+                          "and ys = 5 13 13 1 0 (pair %d differs)", got, ints_str(p.ys, 5), i);
+        }
     nn_pairs_free(&p);
     w.n = 2;
     nn_pairs_build(&p, &w);
@@ -181,24 +202,6 @@ START_TEST(test_pairs)
 END_TEST
 
 /* ---- lab02.2: one-hot in, logits out ------------------------------------ */
-
-/* "xs = 0 5 13 13 1": a small input, printed with a failure that came from it */
-static const char *ints_str(const int *v, int n)
-{
-    static char buf[256];
-    int len = 0;
-    for (int i = 0; i < n && len < (int)sizeof buf - 16; i++) len += snprintf(buf + len, sizeof buf - len, "%s%d", i ? " " : "", v[i]);
-    return buf;
-}
-
-/* "0.0123 0.5 ...": the first @p n values of a row */
-static const char *floats_str(const float *v, int n)
-{
-    static char buf[512];
-    int len = 0;
-    for (int i = 0; i < n && len < (int)sizeof buf - 24; i++) len += snprintf(buf + len, sizeof buf - len, "%s%.4g", i ? " " : "", v[i]);
-    return buf;
-}
 
 START_TEST(test_logits)
 {

@@ -54,13 +54,15 @@ static void free_splits(Splits *s)
     dataset_free(&s->te);
 }
 
-static void load_splits(const KitArgs *a, int T, Splits *s)
+/* 0, or the exit status after one line on stderr (nothing left to free). */
+static int load_splits(const KitArgs *a, int T, Splits *s)
 {
     Words all = {0}, wtr = {0}, wdev = {0}, wte = {0};
     char err[512];
+    *s = (Splits){0};
     if (words_load(&all, a->data, err, sizeof err) != 0) {
         fprintf(stderr, "%s\n", err);
-        exit(1);
+        return 1;
     }
     s->n_words = all.n;
     words_split(&all, SPLIT_SEED, &wtr, &wdev, &wte);
@@ -77,22 +79,23 @@ static void load_splits(const KitArgs *a, int T, Splits *s)
     if (s->tr.n == 0) {
         fprintf(stderr, "%s: the training split is empty. HINT: use a file with at least 5 names.\n", a->data);
         free_splits(s);
-        exit(1);
+        return 1;
     }
+    return 0;
 }
 
 /* A minibatch is drawn from the training examples: one larger than the split
  * would only repeat examples, so it is a usage error (exit 2), named here once
  * the split's size is known. */
-static void check_batch(const KitArgs *a, Splits *s)
+static int check_batch(const KitArgs *a, Splits *s)
 {
     if (a->batch <= s->tr.n)
-        return;
+        return 0;
     fflush(stdout);
     fprintf(stderr, "lab03: --batch %d: larger than the %d training examples of %s. HINT: pass --batch %d or less; "
             "the lecture uses --batch %d\n", a->batch, s->tr.n, a->data, s->tr.n, MLP_BATCH);
     free_splits(s);
-    exit(2);
+    return 2;
 }
 
 /**
@@ -169,8 +172,9 @@ static int load_model(const KitArgs *a, Mlp *m)
 static int cmd_train(const KitArgs *a, int T, int emb, int hidden)
 {
     Splits s;
-    load_splits(a, T, &s);
-    check_batch(a, &s);
+    int bad = load_splits(a, T, &s);
+    if (bad || (bad = check_batch(a, &s)) != 0)
+        return bad;
     Graph g;
     graph_init(&g);
     TorchRng r;
@@ -312,11 +316,21 @@ static int cmd_overfit(const KitArgs *a, int T, int emb, int hidden)
                 printf("%7d/%7d: %.4f\n", i, n, losses[i]);
         printf("loss after %d full-batch steps: %.4f; the lowest any model can reach on these examples: %.4f\n",
                n, last, floor_loss);
-        printf("why not 0: the context \"...\" starts every name, and here it is followed by");
-        for (int i = 0; i < ds.n; i++)
-            if (ds.X[(size_t)i * T + T - 1] == 0 && (T == 1 || ds.X[(size_t)i * T] == 0))
-                printf(" %c", itos(ds.Y[i]));
-        printf(": no model can be sure of all of them\n");
+        if (floor_loss > 0) {
+            // The letters that follow "..." (every name's start), each once.
+            bool seen[VOCAB] = {false};
+            printf("why not 0: the context \"...\" starts every name, and here it is followed by");
+            for (int i = 0; i < ds.n; i++) {
+                bool start = true;
+                for (int t = 0; t < T; t++)
+                    start = start && ds.X[(size_t)i * T + t] == 0;
+                if (start && !seen[ds.Y[i]]) {
+                    seen[ds.Y[i]] = true;
+                    printf(" %c", itos(ds.Y[i]));
+                }
+            }
+            printf(": no model can be sure of each of them\n");
+        }
         printf("next: make lab03 ARGS=\"lrsearch\", the same net on minibatches of the whole training split\n");
     }
     if (rc == 0 && a->json) {
@@ -339,8 +353,9 @@ static int cmd_lrsearch(const KitArgs *a, int T, int emb, int hidden)
     // --steps keeps its training default unless given; the sweep's own default is 1,000.
     int n = a->steps == MLP_STEPS ? LRSEARCH_STEPS : (int)a->steps;
     Splits s;
-    load_splits(a, T, &s);
-    check_batch(a, &s);
+    int bad = load_splits(a, T, &s);
+    if (bad || (bad = check_batch(a, &s)) != 0)
+        return bad;
     Graph g;
     graph_init(&g);
     TorchRng r;
@@ -436,7 +451,9 @@ static int cmd_sample(const KitArgs *a, int T, int emb, int hidden, int count)
 static int cmd_eval(const KitArgs *a, int T, int emb, int hidden)
 {
     Splits s;
-    load_splits(a, T, &s);
+    int bad = load_splits(a, T, &s);
+    if (bad)
+        return bad;
     Graph g;
     graph_init(&g);
     TorchRng r;

@@ -314,8 +314,9 @@ static int cmd_overfit(const KitArgs *a, int T, int emb, int hidden)
         for (int i = 0; i < n; i++)
             if (i % 100 == 0 || i == n - 1)
                 printf("%7d/%7d: %.4f\n", i, n, losses[i]);
-        printf("loss after %d full-batch steps: %.4f; the lowest any model can reach on these examples: %.4f\n",
-               n, last, floor_loss);
+        if (n > 0)
+            printf("loss after %d full-batch steps: %.4f; ", n, last);
+        printf("the lowest any model can reach on these examples: %.4f\n", floor_loss);
         if (floor_loss > 0) {
             // The letters that follow "..." (every name's start), each once.
             bool seen[VOCAB] = {false};
@@ -367,8 +368,8 @@ static int cmd_lrsearch(const KitArgs *a, int T, int emb, int hidden)
                params_count(m.params, MLP_NPARAMS));
     check_losses(&m, &s.tr, a->batch, a->quiet);
 
-    float *lre = malloc((size_t)n * sizeof *lre);     // [n] exponents
-    float *losses = malloc((size_t)n * sizeof *losses);
+    float *lre = malloc((size_t)(n > 0 ? n : 1) * sizeof *lre);     // [n] exponents
+    float *losses = malloc((size_t)(n > 0 ? n : 1) * sizeof *losses);
     KIT_CHECK(lre && losses, "out of memory for %d steps. HINT: pass a smaller --steps.", n);
     linspace_f32(lre, -3.0f, 0.0f, n);   // lre = torch.linspace(-3, 0, n)
     lr_search(&m, &s.tr, &r, a->batch, lre, n, losses);  // lab03.9
@@ -391,8 +392,13 @@ static int cmd_lrsearch(const KitArgs *a, int T, int emb, int hidden)
             rc = 1;
         } else {
             tsv_row(&log, "best_window = %d", w);
-            tsv_row(&log, "best_exponent = %.4f", best >= 0 ? lre[best] : NAN);
-            tsv_row(&log, "best_loss = %.4f", best_avg);
+            if (best >= 0) {
+                tsv_row(&log, "best_exponent = %.4f", lre[best]);
+                tsv_row(&log, "best_loss = %.4f", best_avg);
+            } else {  // no finite window: gnuplot's own NaN, not C's "nan"
+                tsv_row(&log, "best_exponent = NaN");
+                tsv_row(&log, "best_loss = NaN");
+            }
             tsv_close(&log);
         }
     }

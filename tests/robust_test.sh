@@ -414,6 +414,30 @@ for f in tests/fuzz/regressions/words/*; do
   row "$id" "lab01 --data $(basename "$f")" "${MSG:-(accepted)}" "$RC" "$(verdict)"
 done
 
+# ---- labs 03 and 04: the suggested commands, the small-net commands -----------------------
+# After `lab03 train --emb 2 --out DIR`, the `next:` line's sample command carries the
+# flags that find DIR's checkpoint, and running it as printed works (issue 19).
+if selected l34.1; then
+  O34=$W/out/l34-emb2
+  run l34.1 "$L03" train --emb 2 --steps 5 --data "$SMALL" --out "$O34"
+  args=$(grep -o 'make lab03 ARGS="sample[^"]*"' "$OUT" | head -n 1 | sed -e 's/^make lab03 ARGS="//' -e 's/"$//')
+  if crashed; then :
+  elif [ "$RC" != 0 ]; then WHY="train exit $RC"
+  elif [[ " $args " != *" --emb 2 "* || " $args " != *" --out $O34 "* ]]; then WHY="next: line lacks --emb 2 --out DIR: '$args'"
+  else
+    # shellcheck disable=SC2086
+    run l34.1s "$L03" $args -n 2
+    if crashed; then :
+    elif [ "$RC" != 0 ]; then WHY="the suggested '$args' exits $RC: $MSG"
+    fi
+  fi
+  row l34.1 "lab03 train --emb 2 --out DIR, then its next: line" "${args:-(no sample command)}" "$RC" "$(verdict)"
+fi
+accept l34.2 "lab03 overfit (the first 5 names, small net)" -- "$L03" overfit --quiet --steps 20 --data "$SMALL" --out "$W/out/l34"
+accept l34.3 "lab03 lrsearch (small net, 30 steps)"        -- "$L03" lrsearch --quiet --steps 30 --data "$SMALL" --out "$W/out/l34"
+accept l34.4 "lab04 demo (the diagnosis, no training)"      -- "$L04" demo --quiet --data "$SMALL" --out "$W/out/l34-04"
+CASE_TMO=30 refuse l34.5 "lab03 overfit --steps abc"        2 1 '--steps'  -- "$L03" overfit --steps abc --data "$SMALL" --out "$W/out/l34"
+
 echo
 if [ $failed -gt 0 ]; then
   echo "failed:"

@@ -19,7 +19,7 @@
 array gd[8]
 set multiplot layout 1, 2 title "Lab 05: weight gradient distributions (legend: weight, grad:data ratio)" noenhanced
 set grid
-set key below font ",8" maxrows 4
+set key below font ",8" maxcols 2
 set xlabel "dL/dW (x 1e-3)" noenhanced
 set ylabel "density (per 1e-3)" noenhanced
 set xrange [-60:60]
@@ -34,6 +34,6 @@ do for [v=1:2] {
     }
     set title system("sed -n 2p '".dir."/deep_meta_".sfx.".tsv'") noenhanced font ",9"
     plot for [k=1:nw] dir.'/deep_wgrad_'.sfx.'.tsv' using (1e3 * column(2*k-1)):(1e-3 * column(2*k)) with lines linewidth 1.5 \
-         title sprintf("%s  grad:data %.2e", system("sed -n '".(k+1)."p' ".f." | cut -f1 | tr ':' ' '"), gd[k]) noenhanced
+         title sprintf("%s: %.2e", system("sed -n '".(k+1)."p' ".f." | cut -f1 | tr ':' ' '"), gd[k]) noenhanced
 }
 unset multiplot

@@ -20,7 +20,7 @@ set grid
 set key below font ",8" maxrows 3
 set xlabel "step" noenhanced
 set ylabel "log10(std(lr * grad) / std(data))" noenhanced
-set yrange [-6:-0.5]
+set yrange [-6:1]
 do for [v=1:2] {
     sfx = v == 1 ? "bn" : "nobn"
     f = dir.'/deep_ud_'.sfx.'.tsv'

@@ -132,7 +132,10 @@ static int run_bnmlp(const KitArgs *a, const Dataset *tr, const Dataset *dev, Bn
     r->train_cal = bnmlp_split_loss(&m, tr, BN_USE_CALIBRATED);
     r->dev_cal = bnmlp_split_loss(&m, dev, BN_USE_CALIBRATED);
 
-    printf("BN-MLP (%ld params): first loss %.4f (expected %.4f)\n", r->nparams, r->first, log((double)VOCAB));  /* -log(1/27) */
+    if (a->steps > 0)
+        printf("BN-MLP (%ld params): first loss %.4f (expected %.4f)\n", r->nparams, r->first, log((double)VOCAB));  /* -log(1/27) */
+    else
+        printf("BN-MLP (%ld params): untrained (--steps 0)\n", r->nparams);
     printf("  running stats:    train %.4f  dev %.4f\n", r->train_run, r->dev_run);
     printf("  calibrated stats: train %.4f  dev %.4f\n", r->train_cal, r->dev_cal);
     printf("  mean |running - calibrated| over %d units: mean %.4f, std %.4f\n", m.n_hidden, r->mean_diff,
@@ -187,10 +190,11 @@ static void density(const float *x, long n, double *center, double *dens)
     }
 }
 
-/* One wide TSV of k histograms (center_i density_i pairs) and one of their statistics. */
+/* One wide TSV of k histograms (center_i density_i pairs) and one of their
+ * statistics; the saturation column is -1 unless @p saturation (tanh outputs). */
 static void write_hists(const char *dir, const char *file, const char *stats_file, const char *stats_cols,
                         const float *const *xs, const long *ns, int k, const char *const *labels,
-                        const double *extra)
+                        const double *extra, bool saturation)
 {
     double (*c)[HIST_BINS] = malloc(sizeof(double[HIST_BINS]) * (size_t)k);
     double (*d)[HIST_BINS] = malloc(sizeof(double[HIST_BINS]) * (size_t)k);
@@ -218,8 +222,8 @@ static void write_hists(const char *dir, const char *file, const char *stats_fil
     if (tsv_open(&tsv, dir, stats_file, stats_cols) == 0) {
         for (int i = 0; i < k; i++) {
             ActStats st = act_stats(xs[i], ns[i], DEEP_SAT);
-            tsv_row(&tsv, "%s\t%.6g\t%.6g\t%.4f\t%.6g", labels[i], st.mean, st.std, 100.0 * st.saturated,
-                    extra ? extra[i] : 0.0);
+            tsv_row(&tsv, "%s\t%.6g\t%.6g\t%.4f\t%.6g", labels[i], st.mean, st.std,
+                    saturation ? 100.0 * st.saturated : -1.0, extra ? extra[i] : 0.0);
         }
         tsv_close(&tsv);
     }
@@ -285,17 +289,19 @@ static int run_deep(const KitArgs *a, const DeepRun *d, const Dataset *tr, const
         ActStats st = act_stats(xs[k], ns[k], DEEP_SAT);
         ActStats sg = act_stats(gs[k], ns[k], DEEP_SAT);
         r->sat[k] = st.saturated;
-        printf("  layer %2d (%s): mean %+.2f, std %.2f, saturated %.2f%% | grad mean %+e, std %e\n", i,
-               kind_name(l->kind), st.mean, st.std, 100.0 * st.saturated, sg.mean, sg.std);
+        char sat[32] = "(not a tanh)";  // |x| > 0.97 means saturated only for a tanh's output
+        if (l->kind == LAYER_TANH) snprintf(sat, sizeof sat, "saturated %.2f%%", 100.0 * st.saturated);
+        printf("  layer %2d (%s): mean %+.2f, std %.2f, %s | grad mean %+e, std %e\n", i, kind_name(l->kind),
+               st.mean, st.std, sat, sg.mean, sg.std);
         k++;
     }
     char f1[64], f2[64];
     snprintf(f1, sizeof f1, "deep_act_%s.tsv", sfx);
     snprintf(f2, sizeof f2, "deep_act_stats_%s.tsv", sfx);
-    write_hists(a->out, f1, f2, "layer mean std saturated_pct unused", xs, ns, k, labels, NULL);
+    write_hists(a->out, f1, f2, "layer mean std saturated_pct unused", xs, ns, k, labels, NULL, d->cfg.tanh);
     snprintf(f1, sizeof f1, "deep_grad_%s.tsv", sfx);
     snprintf(f2, sizeof f2, "deep_grad_stats_%s.tsv", sfx);
-    write_hists(a->out, f1, f2, "layer mean std saturated_pct unused", gs, ns, k, labels, NULL);
+    write_hists(a->out, f1, f2, "layer mean std saturated_pct unused", gs, ns, k, labels, NULL, false);
 
     // 3. the weights' gradients and their grad:data ratio, each weight named
     // by its layer (C, or the index of its Linear: 0, 3, 6, ...) and shape
@@ -324,7 +330,7 @@ static int run_deep(const KitArgs *a, const DeepRun *d, const Dataset *tr, const
     }
     snprintf(f1, sizeof f1, "deep_wgrad_%s.tsv", sfx);
     snprintf(f2, sizeof f2, "deep_wgrad_stats_%s.tsv", sfx);
-    write_hists(a->out, f1, f2, "weight mean std unused grad_data_ratio", wg, wn, nw, wlabels, ratio);
+    write_hists(a->out, f1, f2, "weight mean std unused grad_data_ratio", wg, wn, nw, wlabels, ratio, false);
     graph_step_reset(&g);  // the diagnostics are read: the last step can go
 
     // 4. update:data ratio of each weight over the steps

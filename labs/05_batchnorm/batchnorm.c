@@ -2,11 +2,12 @@
  * batchnorm.c: Lab 05, batch normalization (makemore part 3, second half).
  *
  * What it is: the eight functions you write, in the lecture's order. For the
- * BN-MLP: the batchnorm forward from primitives (lab05.1), the running
- * statistics (lab05.2), calibration over the training set (lab05.3) and
- * evaluation mode (lab05.4). For the deeper network: its layers (lab05.5),
- * then the statistics that diagnose it: activations (lab05.6), grad:data
- * (lab05.7) and update:data (lab05.8).
+ * BN-MLP: the batchnorm forward from primitives (lab05.1), calibration over
+ * the training set after training (lab05.2), the running statistics that
+ * make that second pass unnecessary (lab05.3) and evaluation mode
+ * (lab05.4). For the deeper network: its layers (lab05.5), then the
+ * statistics that diagnose it: activations (lab05.6), grad:data (lab05.7)
+ * and update:data (lab05.8).
  * What it is not: the models around them (given.c: read it, you do not edit
  * it), or a hand-written backward. The core differentiates the mean, std,
  * sub, div, mul and add you compose; tests/lab05_test.c checks the result
@@ -35,28 +36,28 @@ Tensor *batchnorm_train(Tensor *hpreact, Tensor *gain, Tensor *bias, Tensor **me
 }
 
 /* ------------------------------------------------------------------------- */
-/* lab05.2  running statistics                                                 */
-/* ------------------------------------------------------------------------- */
-
-void running_update(Tensor *running, const Tensor *batch, float momentum)
-{
-    // running [1, H], batch [1, H]
-    // TODO(lab05.2): in place on running->data, move each value a fraction
-    // `momentum` of the way towards batch->data (no graph ops: no gradient).
-    KIT_TODO("lab05.2", "the running update (1 - m) * running + m * batch");
-}
-
-/* ------------------------------------------------------------------------- */
-/* lab05.3  calibration over the training set                                  */
+/* lab05.2  calibration over the training set                                  */
 /* ------------------------------------------------------------------------- */
 
 void bn_calibrate(BnMlp *m, const Dataset *ds, float *mean, float *std)
 {
     // mean [H], std [H]
-    // TODO(lab05.3): run bnmlp_hpreact over ds in chunks (no-grad, reset the
+    // TODO(lab05.2): run bnmlp_hpreact over ds in chunks (no-grad, reset the
     // step arena after each), add up each column's values and squares in
     // double (one pass), then write each column's mean and unbiased std.
-    KIT_TODO("lab05.3", "mean and std of hpreact over the whole training set");
+    KIT_TODO("lab05.2", "mean and std of hpreact over the whole training set");
+}
+
+/* ------------------------------------------------------------------------- */
+/* lab05.3  running statistics                                                 */
+/* ------------------------------------------------------------------------- */
+
+void running_update(Tensor *running, const Tensor *batch, float momentum)
+{
+    // running [1, H], batch [1, H]
+    // TODO(lab05.3): in place on running->data, move each value a fraction
+    // `momentum` of the way towards batch->data (no graph ops: no gradient).
+    KIT_TODO("lab05.3", "the running update (1 - m) * running + m * batch");
 }
 
 /* ------------------------------------------------------------------------- */

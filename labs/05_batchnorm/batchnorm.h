@@ -5,7 +5,7 @@
  *
  * What it is: the functions you write, in the lecture's order.
  *  - The BN-MLP (given.h): the batchnorm forward from primitives (lab05.1),
- *    the running statistics (lab05.2), calibration over the training set
+ *    calibration over the training set (lab05.2), the running statistics
  *    (lab05.3) and evaluation mode (lab05.4).
  *  - The deeper network (given.h): the layers' forward (lab05.5), then the
  *    statistics that say whether it trains well: activation statistics
@@ -42,21 +42,21 @@ Tensor *batchnorm_train(Tensor *hpreact, Tensor *gain, Tensor *bias, Tensor **me
 
 /* lab05.2 ------------------------------------------------------------------ */
 /**
- * @brief running = (1 - momentum) * running + momentum * batch, elementwise,
- * in place on running->data. Not part of the graph: nothing is recorded and
- * no gradient flows (the lecture's `with torch.no_grad():`).
- * @param running  a buffer [1, H]   @param batch [1, H] (same numel)
- */
-void running_update(Tensor *running, const Tensor *batch, float momentum);
-
-/* lab05.3 ------------------------------------------------------------------ */
-/**
  * @brief The mean and unbiased std of each of the H pre-activations
  * (bnmlp_hpreact) over every example of @p ds, as if the whole split were one
  * batch. Runs in no-grad mode, chunk by chunk (resets the step arena).
  * @param mean, std  H floats each, owned by the caller.
  */
 void bn_calibrate(BnMlp *m, const Dataset *ds, float *mean, float *std);
+
+/* lab05.3 ------------------------------------------------------------------ */
+/**
+ * @brief running = (1 - momentum) * running + momentum * batch, elementwise,
+ * in place on running->data. Not part of the graph: nothing is recorded and
+ * no gradient flows (the lecture's `with torch.no_grad():`).
+ * @param running  a buffer [1, H]   @param batch [1, H] (same numel)
+ */
+void running_update(Tensor *running, const Tensor *batch, float momentum);
 
 /* lab05.4 ------------------------------------------------------------------ */
 /**

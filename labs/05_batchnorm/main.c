@@ -47,13 +47,13 @@ static void probe_steps(void)
     tensor_fill_(one, 1.0f);
     Tensor *mean, *std;
     (void)batchnorm_train(h, one, zero, &mean, &std);               // lab05.1
-    running_update(zero, one, BN_MOMENTUM);                         // lab05.2
     BnMlp m;
     bnmlp_create(&m, &g, 1, 1, 2);
     int X[2] = {1, 2}, Y[2] = {0, 0};
     Dataset ds = {X, Y, 2, 1};
     float cm[2], cs[2];
-    bn_calibrate(&m, &ds, cm, cs);                                  // lab05.3
+    bn_calibrate(&m, &ds, cm, cs);                                  // lab05.2
+    running_update(zero, one, BN_MOMENTUM);                         // lab05.3
     (void)batchnorm_eval(h, one, zero, one, one);                   // lab05.4
     Layer t = {.kind = LAYER_TANH, .fan_in = 2, .fan_out = 2};
     (void)layer_forward(&t, h, true);                               // lab05.5

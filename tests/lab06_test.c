@@ -42,7 +42,7 @@
 #define TORCH_LOSS_H200 3.6025302410125732  /* exercise 4's first loss, H = 200 */
 
 /* ------------------------------------------------------------------------- */
-/* Helpers                                                                    */
+/* Helpers                                                                   */
 /* ------------------------------------------------------------------------- */
 
 static void load_train(Dataset *tr, Dataset *dev)
@@ -139,7 +139,7 @@ static void check_in_order(const Check *c, int n)
 }
 
 /* ------------------------------------------------------------------------- */
-/* lab06.1 - lab06.4: exercise 1                                               */
+/* lab06.1 - lab06.4: exercise 1                                             */
 /* ------------------------------------------------------------------------- */
 
 START_TEST(test_loss)
@@ -225,7 +225,7 @@ START_TEST(test_layer1)
 END_TEST
 
 /* ------------------------------------------------------------------------- */
-/* lab06.5: exercise 2                                                         */
+/* lab06.5: exercise 2                                                       */
 /* ------------------------------------------------------------------------- */
 
 START_TEST(test_cross_entropy)
@@ -242,8 +242,8 @@ START_TEST(test_cross_entropy)
         double sum = 0;
         for (int v = 0; v < V; v++) sum += dl[b * V + v];
         worst = fmax(worst, fabs(sum));
-        ck_assert_msg(dl[b * V + s.Y[b]] < 0, "row %d: dlogits at the label %d is %g; softmax - 1 is negative", b, s.Y[b],
-                      (double)dl[b * V + s.Y[b]]);
+        ck_assert_msg(dl[b * V + s.Y[b]] < 0, "row %d: dlogits at the label %d is %g; softmax - 1 is negative", b,
+                      s.Y[b], (double)dl[b * V + s.Y[b]]);
     }
     harness_note("rows of dlogits sum to zero: the largest |row sum| is %.2g (the pull down on the label equals the "
                  "push up on the rest)", worst);
@@ -267,7 +267,7 @@ START_TEST(test_cross_entropy)
 END_TEST
 
 /* ------------------------------------------------------------------------- */
-/* lab06.6: exercise 3                                                         */
+/* lab06.6: exercise 3                                                       */
 /* ------------------------------------------------------------------------- */
 
 START_TEST(test_batchnorm_fused)
@@ -317,7 +317,7 @@ START_TEST(test_batchnorm_fused)
 END_TEST
 
 /* ------------------------------------------------------------------------- */
-/* lab06.7: exercise 4                                                         */
+/* lab06.7: exercise 4                                                       */
 /* ------------------------------------------------------------------------- */
 
 START_TEST(test_train)
@@ -342,7 +342,8 @@ START_TEST(test_train)
     tensor_backward(f.loss);
     static const char *const names[BP_NPARAMS] = {"C", "W1", "b1", "W2", "b2", "bngain", "bnbias"};
     Tensor *ref[BP_NPARAMS];
-    for (int i = 0; i < BP_NPARAMS; i++) {  // keep autograd's, in tensors of their own (params arena: they outlive the step)
+    // keep autograd's, in tensors of their own (in the params arena: they outlive the step)
+    for (int i = 0; i < BP_NPARAMS; i++) {
         ref[i] = tensor_param(&g, m.params[i]->shape);
         memcpy(ref[i]->grad, m.params[i]->grad, sizeof(float) * (size_t)m.params[i]->numel);
     }

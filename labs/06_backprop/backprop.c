@@ -28,10 +28,10 @@
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 
 /* ------------------------------------------------------------------------- */
-/* Exercise 1: backprop through the chunked forward, one op at a time           */
+/* Exercise 1: backprop through the chunked forward, one op at a time        */
 /* ------------------------------------------------------------------------- */
 
-/* lab06.1  the loss back to the logits */
+/* lab06.1  the loss back to the logits                                      */
 void backward_loss(const Chunked *f, Grads *d)
 {
     // logprobs, probs, counts, norm_logits, logits [B, V]; counts_sum, counts_sum_inv, logit_maxes [B, 1]
@@ -41,7 +41,7 @@ void backward_loss(const Chunked *f, Grads *d)
     KIT_TODO("lab06.1", "backward_loss: the gradients from dlogprobs back to dlogits");
 }
 
-/* lab06.2  the second layer and the tanh */
+/* lab06.2  the second layer and the tanh                                    */
 void linear_backward(const float *dout, const float *x, const float *W, int B, int K, int N, float *dx, float *dW,
                      float *db)
 {
@@ -65,7 +65,7 @@ void backward_layer2(const Model *m, const Chunked *f, Grads *d)
     KIT_TODO("lab06.2", "backward_layer2: dh, dW2, db2 and dhpreact");
 }
 
-/* lab06.3  batchnorm, one small op at a time */
+/* lab06.3  batchnorm, one small op at a time                                */
 void backward_batchnorm(const Model *m, const Chunked *f, Grads *d)
 {
     // hpreact, bnraw, bndiff, bndiff2, hprebn [B, H]; bngain, bnbias, bnvar_inv, bnvar, bnmeani [1, H]
@@ -75,7 +75,7 @@ void backward_batchnorm(const Model *m, const Chunked *f, Grads *d)
     KIT_TODO("lab06.3", "backward_batchnorm: the gradients from dbngain back to dhprebn");
 }
 
-/* lab06.4  the first layer and the embedding */
+/* lab06.4  the first layer and the embedding                                */
 void embed_backward(const float *demb, const int *X, int n, int C, float *dC)
 {
     // demb [n, C] (n = B*T lookups), X [n] -> dC [V, C]
@@ -93,7 +93,7 @@ void backward_layer1(const Model *m, const Chunked *f, Grads *d)
 }
 
 /* ------------------------------------------------------------------------- */
-/* Exercise 2: the cross-entropy backward in one formula                         */
+/* Exercise 2: the cross-entropy backward in one formula                     */
 /* ------------------------------------------------------------------------- */
 
 void cross_entropy_backward(const float *logits, const int *Y, int B, int V, float *dlogits)
@@ -105,7 +105,7 @@ void cross_entropy_backward(const float *logits, const int *Y, int B, int V, flo
 }
 
 /* ------------------------------------------------------------------------- */
-/* Exercise 3: the batchnorm backward in one formula                             */
+/* Exercise 3: the batchnorm backward in one formula                         */
 /* ------------------------------------------------------------------------- */
 
 void batchnorm_backward(const float *dhpreact, const float *bnraw, const float *bnvar_inv, const float *bngain, int B,
@@ -119,7 +119,7 @@ void batchnorm_backward(const float *dhpreact, const float *bnraw, const float *
 }
 
 /* ------------------------------------------------------------------------- */
-/* Exercise 4: the whole backward, for training with no tape                     */
+/* Exercise 4: the whole backward, for training with no tape                 */
 /* ------------------------------------------------------------------------- */
 
 void manual_backward(Model *m, const Forward *f, const int *X, const int *Y, int B)

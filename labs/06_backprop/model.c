@@ -22,7 +22,7 @@
 #include "kit.h"
 
 /* ------------------------------------------------------------------------- */
-/* The model                                                                   */
+/* The model                                                                 */
 /* ------------------------------------------------------------------------- */
 
 void model_create(Model *m, Graph *g, int T, int n_embd, int n_hidden)
@@ -81,7 +81,7 @@ void draw_batch(const Dataset *ds, TorchRng *rng, int B, int *Xb, int *Yb)
 }
 
 /* ------------------------------------------------------------------------- */
-/* The forward, chunked into the lecture's intermediates                       */
+/* The forward, chunked into the lecture's intermediates                     */
 /* ------------------------------------------------------------------------- */
 
 Chunked model_forward_chunked(Model *m, const int *X, const int *Y, int B)
@@ -123,7 +123,7 @@ Chunked model_forward_chunked(Model *m, const int *X, const int *Y, int B)
 }
 
 /* ------------------------------------------------------------------------- */
-/* Exercise 4's forward, and evaluation                                        */
+/* Exercise 4's forward, and evaluation                                      */
 /* ------------------------------------------------------------------------- */
 
 Forward model_forward(Model *m, const int *X, const int *Y, int B, bool calibrated)
@@ -205,7 +205,7 @@ double model_split_loss(Model *m, const Dataset *ds)
 }
 
 /* ------------------------------------------------------------------------- */
-/* Your gradients against autograd's                                           */
+/* Your gradients against autograd's                                         */
 /* ------------------------------------------------------------------------- */
 
 float *step_zeros(Graph *g, int n)
@@ -302,7 +302,7 @@ int cmp_all(const Grads *d, const Chunked *f, const Model *m, CmpRow rows[BP_NGR
 }
 
 /* ------------------------------------------------------------------------- */
-/* Exercise 4: the training loop                                                */
+/* Exercise 4: the training loop                                             */
 /* ------------------------------------------------------------------------- */
 
 int model_train(Model *m, const Dataset *tr, TorchRng *rng, long steps, int batch, double lr, Backward bw,
@@ -330,7 +330,8 @@ int model_train(Model *m, const Dataset *tr, TorchRng *rng, long steps, int batc
         }
         params_zero_grad(m->params, BP_NPARAMS);
         if (bw == BACKWARD_MANUAL) {
-            KIT_CHECK(g->tape == NULL, "the manual training recorded a tape. HINT: no core op may record in no-grad mode");
+            KIT_CHECK(g->tape == NULL, "the manual training recorded a tape. "
+                      "HINT: no core op may record in no-grad mode");
             manual_backward(m, &f, Xb, Yb, batch);
         } else {
             tensor_backward(f.loss);

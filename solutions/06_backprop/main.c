@@ -225,7 +225,8 @@ int main(int argc, char **argv)
     static const char *const commands[] = {"all", "grads", "train", NULL};
     const KitProgram prog = {
         "lab06", "becoming a backprop ninja: the MLP's backward by hand", commands,
-        "examples:\n  lab06 grads\n  lab06 train --steps 20000\n  lab06 train --backward autograd --steps 20000\n", NULL};
+        "examples:\n  lab06 grads\n  lab06 train --steps 20000\n"
+        "  lab06 train --backward autograd --steps 20000\n", NULL};
     KitArgs a;
     kit_args_defaults(&a, "lab06");
     a.steps = BP_STEPS;

@@ -180,6 +180,8 @@ test-tools: build
 
 test-docs:
 	@bash tools/docs.sh --strict
+	@bash tests/docs_test.sh > build/docs/docs_test.log 2>&1 || { cat build/docs/docs_test.log; exit 1; }
+	@tail -n 1 build/docs/docs_test.log | sed 's/^/docs gate: /'
 
 ## skeletons: regenerate labs/*/ code from solutions/ (overwrites the learner's files: maintainers only)
 skeletons:

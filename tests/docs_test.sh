@@ -10,6 +10,9 @@
 # scratch copy of the repository whose handout has the source-side mistakes
 # (bold opening with a code span, a ' inside a code span, a code span across
 # lines), which must fail naming each line.
+# Also: tools/plots.sh with GNUTERM=dumb on a stand-in lab 97 (a line plot is
+# drawn in characters, a heat map says in one line that it needs a picture, and
+# no file is written).
 # What it is not: a test of the real site (make test-docs builds and checks it).
 # Prints one line per assertion and `N passed, M failed`; exits 1 on any failure.
 set -uo pipefail
@@ -81,6 +84,24 @@ if command -v doxygen > /dev/null; then
   expect_has "docs.sh names a code span across lines, at its line" "$out" "$rel:$((lines + 4)): a code span that does not close on its line"
 else
   bad "doxygen is not installed: the page linter was not tested (apt-get install doxygen)"
+fi
+
+echo "== tools/plots.sh GNUTERM=dumb: line plots in the terminal, a heat map says it needs a picture, no file written"
+if command -v gnuplot > /dev/null; then
+  fig=$tmp/figs; mkdir -p "$fig/plots" "$fig/tools" "$fig/solutions/97_demo" "$fig/build/out/lab97-solution"
+  cp tools/plots.sh tools/learner_lib.sh "$fig/tools/"
+  printf '# figure: a line\n# data: line.tsv\nplot dir."/line.tsv" using 1:2 with lines notitle\n' > "$fig/plots/lab97_line.gp"
+  printf '# figure: a heat map\n# data: heat.tsv\nplot dir."/heat.tsv" using 1:2:3 with image notitle\n' > "$fig/plots/lab97_heat.gp"
+  printf '0\t1\n1\t3\n2\t2\n' > "$fig/build/out/lab97-solution/line.tsv"
+  printf '0\t0\t1\n0\t1\t2\n1\t0\t3\n1\t1\t4\n' > "$fig/build/out/lab97-solution/heat.tsv"
+  out=$(cd "$fig" && GNUTERM=dumb FROM=solutions COLUMNS=60 bash tools/plots.sh 2>&1); rc=$?
+  [ $rc -eq 0 ] && ok "plots GNUTERM=dumb exits 0" || bad "plots GNUTERM=dumb exits $rc"
+  expect_has "the line plot is drawn in characters" "$out" "lab97_line: a line"
+  expect_has "the heat map says it needs a picture" "$out" "lab97_heat: a heat map: a heat map, which a terminal cannot show. Make it as a picture: make plots LAB=97"
+  expect_has "the summary counts the heat map apart" "$out" "1 figure drawn in the terminal and 1 heat map left out (PNG or SVG only)"
+  if [ -e "$fig/build/plots" ]; then bad "GNUTERM=dumb wrote build/plots: $(ls "$fig/build/plots" | tr '\n' ' ')"; else ok "GNUTERM=dumb leaves no file behind"; fi
+else
+  bad "gnuplot is not installed: the terminal figures were not tested (apt-get install gnuplot-nox)"
 fi
 
 echo

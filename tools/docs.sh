@@ -11,9 +11,11 @@
 # How a handout becomes a page (build/docs/src/labNN.md; line numbers are kept,
 # so a warning is reported at the handout's own line):
 #  - its first heading gets the page label labNN (link to it with @ref labNN);
-#  - images of figures (![title](../../build/plots/labNN_fig.png)) point to the
-#    PNG made by `make plots`; a figure not made yet becomes a note saying which
-#    commands make it (never a failure);
+#  - images of figures (![title](../../docs/figures/labNN_fig.png), or
+#    build/plots/) show the PNG made by `make plots` when there is one (whose
+#    data it is, in the caption), else the committed reference figure from the
+#    solution (docs/figures/, tools/reference_figures.sh), else a note saying
+#    which commands make it (never a failure);
 #  - links to other handouts, the README, docs/DEVELOPING.md and core headers
 #    become links inside the site; links to other files become their path;
 #  - $x$ and $$...$$ become Doxygen formulas, rendered by MathJax from a local
@@ -90,12 +92,16 @@ sub figure {             # ![alt](target) -> the figure, or a note saying how to
   my ($alt, $t) = @_;
   return "![$alt]($t)" if $t =~ m{^[a-z]+://};
   my $p = resolve($t); my $base = basename($p);
-  if ($p =~ m{^build/plots/} || ($base =~ /^lab\d\d_.*\.(png|svg)$/ && !-e $p)) {
+  if ($p =~ m{^(?:build/plots|docs/figures)/} || ($base =~ /^lab\d\d_.*\.(png|svg)$/ && !-e $p)) {
     (my $fig = $base) =~ s/\.(png|svg)$//;
     if (-e "$plots/$fig.png") {
       my $whose = ($source{$fig} // '') eq 'yours' ? 'data: your run' : ($source{$fig} // '') eq 'solution' ? "data: the solution's run" : '';
       my $cap = $alt; $cap .= " ($whose)" if $whose;
       return "![$cap]($fig.png)";
+    }
+    if (-e "docs/figures/$fig.png") {     # the committed reference figure, until a run makes one
+      copy("docs/figures/$fig.png", "$img/$fig.png");
+      return "![$alt (the solution's figure: make plots draws yours)]($fig.png)";
     }
     print STDERR "missing-figure $fig\n";
     my $cmd = $madeby{$fig} ? "`$madeby{$fig}`, then " : '';

@@ -73,7 +73,7 @@ LAB_DIR := $(if $(LAB_NN),$(firstword $(filter $(LAB_NN)_%,$(LAB_DIRS))))
 CHECK_DEPS := $(if $(LAB_DIR),$(LIBKIT) $(CORE_TESTS) $(B)/labs/$(LAB_DIR)/lab$(LAB_NN)_test,build)
 
 .PHONY: all build help test check test-tools bench fuzz memcheck test-robust skeletons plots docs deps clean compile_commands.json status next hint reset solution \
-        test-core test-solutions test-skeletons test-sync test-docs
+        test-core test-solutions test-skeletons test-sync test-docs reference-figures
 
 ## all: build the core, every lab (yours and the solutions) and every test
 all: build
@@ -180,6 +180,9 @@ test-tools: build
 
 test-docs:
 	@bash tools/docs.sh --strict
+	@bash tools/reference_figures.sh --check
+	@bash tests/docs_test.sh > build/docs/docs_test.log 2>&1 || { cat build/docs/docs_test.log; exit 1; }
+	@tail -n 1 build/docs/docs_test.log | sed 's/^/docs gate: /'
 
 ## skeletons: regenerate labs/*/ code from solutions/ (overwrites the learner's files: maintainers only)
 skeletons:
@@ -208,6 +211,10 @@ solution:
 ## plots: render every lab's figures as PNG and SVG under build/plots (GNUTERM=dumb draws them in the terminal)
 plots:
 	@B=$(B) bash tools/plots.sh
+
+## reference-figures: run every figure's solution and commit its PNG in docs/figures/ (maintainers; make test checks they are not stale)
+reference-figures: build
+	@B=$(B) bash tools/reference_figures.sh
 
 ## docs: the Doxygen site under build/docs/html (README as main page, handouts, the core's API)
 docs:

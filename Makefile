@@ -38,7 +38,8 @@ VARIANT     := $(if $(filter san,$(VARIANT)),san-native,native)
 EXTRA_FLAGS += -march=native
 # FMA=0: no fused multiply-add in the kernels (KIT_FMA, common/kernels_math.h),
 # for the default build's results bit for bit at a little less than NATIVE=1's
-# speed.
+# speed. (The default build itself picks AVX2/AVX-512 kernels at run time with
+# those same bits: common/kernels.c; docs/PERFORMANCE.md.)
 ifeq ($(FMA),0)
 VARIANT     := $(VARIANT)-nofma
 EXTRA_FLAGS += -DKIT_FMA=0

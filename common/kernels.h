@@ -10,11 +10,15 @@
  *   - a fast version (kernels_fast.h): register blocks, vectors, several rows
  *     at once. It adds the same numbers in the same order as the reference,
  *     so the two agree bit for bit (tested, core.kernels).
- * The fast kernels are compiled with the build's flags ("portable", plain
- * SSE2 in the default build; "native" with NATIVE=1).
- * Set KIT_KERNELS=reference|portable in the environment to choose one
- * yourself (an unknown name is reported on stderr and the automatic choice
- * is kept).
+ * The fast kernels are compiled once with the build's flags ("portable",
+ * plain SSE2 in the default build; "native" with NATIVE=1) and, in the
+ * default build on x86-64, again for AVX2 and for AVX-512 (kernels_avx2.c,
+ * kernels_avx512.c). At the first call the kit picks the widest set this CPU
+ * runs (kernels.c). Those copies use no fused multiply-add, so every set
+ * gives the default build's bits; only the speed differs.
+ * Set KIT_KERNELS=reference|portable|avx2|avx512 in the environment to choose
+ * one yourself (an unknown or unavailable name is reported on stderr and the
+ * automatic choice is kept).
  * What it is not: a BLAS. Row-major float32 only, the shapes the labs use.
  *
  * Every array argument is row-major and contiguous; `out` may not overlap the

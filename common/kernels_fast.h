@@ -7,7 +7,9 @@
  * row max and sum several rows at a time, ending in one `Kernels` table
  * named KERNELS_TABLE, called KERNELS_NAME. A file that includes it defines
  * those two names first: kernels.c (the build's own flags: "portable", or
- * "native" with NATIVE=1). Which vector width and which loads the code uses follows
+ * "native" with NATIVE=1), kernels_avx2.c and kernels_avx512.c (the same
+ * source compiled for those instruction sets, which the default build picks
+ * at run time). Which vector width and which loads the code uses follows
  * from the instruction set it is compiled for (__AVX__, __AVX512F__), and
  * whether it fuses multiply-adds from KIT_FMA (kernels_math.h).
  * What it is not: a different computation from kernels_ref.c. Every element

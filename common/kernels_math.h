@@ -21,7 +21,8 @@
  * KIT_FMA: 1 when the kernels fuse multiply-adds (fmaf: one rounding, not
  * two): when the compiler may use the CPU's FMA instructions, as with
  * NATIVE=1 on any x86-64 since 2013; 0 in the default build, whose SSE2 has
- * none.
+ * none, and in the AVX2 and AVX-512 copies that the default build picks at
+ * run time (kernels.c), which must keep the default build's bits.
  *
  * With FMA, matmul fuses each step (and so does matmul_reference, so the two
  * still agree bit for bit), and tanh and exp run in float: at most 1 ulp
@@ -37,6 +38,20 @@
 #else
 #define KIT_FMA 0
 #endif
+#endif
+
+/*
+ * KIT_DISPATCH: 1 when the fast kernels are also compiled for AVX2 and
+ * AVX-512 (kernels_avx2.c, kernels_avx512.c) and chosen at run time
+ * (kernels.c): on x86-64, with GCC (whose `#pragma GCC target` those files
+ * use), when the build itself targets no AVX2 and fuses nothing (the default
+ * build and SANITIZE=1; not NATIVE=1, which has them all already). Anywhere
+ * else (arm64, clang) the build's own kernels are the only fast ones.
+ */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__AVX2__) && !KIT_FMA
+#define KIT_DISPATCH 1
+#else
+#define KIT_DISPATCH 0
 #endif
 
 /* ---- tanh ---------------------------------------------------------------- */

@@ -369,7 +369,7 @@ static Shape bcast_plan(const char *fn, Tensor *a, Tensor *b, Bcast *bc)
 
 /* d[r*rs + j*cs] += sign * g(r, j): a gradient summed back onto a broadcast
  * operand (over the rows for a row vector, along each row for a column). */
-static void accumulate_broadcast(float *d, const float *g, int rs, int cs, int R, int N, float sign)
+KIT_PER_CPU static void accumulate_broadcast(float *d, const float *g, int rs, int cs, int R, int N, float sign)
 {
     for (int r = 0; r < R; r++) {
         const float *gr = g + (size_t)r * N;
@@ -388,7 +388,7 @@ static void accumulate_broadcast(float *d, const float *g, int rs, int cs, int R
 
 static void add_backward(Tensor *out);
 
-Tensor *tensor_add(Tensor *a, Tensor *b)
+KIT_PER_CPU Tensor *tensor_add(Tensor *a, Tensor *b)
 {
     CHECK_TENSOR(a, "tensor_add");
     CHECK_TENSOR(b, "tensor_add");
@@ -414,7 +414,7 @@ static void add_backward(Tensor *out)
 
 static void sub_backward(Tensor *out);
 
-Tensor *tensor_sub(Tensor *a, Tensor *b)
+KIT_PER_CPU Tensor *tensor_sub(Tensor *a, Tensor *b)
 {
     CHECK_TENSOR(a, "tensor_sub");
     CHECK_TENSOR(b, "tensor_sub");
@@ -441,7 +441,7 @@ static void sub_backward(Tensor *out)
 /* d[r*drs + j*dcs] += g[r, j] * y[r*yrs + j*ycs], for r, j in order: mul's
  * backward for one operand. The four stride cases are written out so each
  * inner loop is contiguous (a broadcast d sums along the row, in order). */
-static void grad_times(float *d, int drs, int dcs, const float *restrict g, const float *restrict y, int yrs, int ycs,
+KIT_PER_CPU static void grad_times(float *d, int drs, int dcs, const float *restrict g, const float *restrict y, int yrs, int ycs,
                        int R, int N)
 {
     for (int r = 0; r < R; r++) {
@@ -460,7 +460,7 @@ static void grad_times(float *d, int drs, int dcs, const float *restrict g, cons
 
 static void mul_backward(Tensor *out);
 
-Tensor *tensor_mul(Tensor *a, Tensor *b)
+KIT_PER_CPU Tensor *tensor_mul(Tensor *a, Tensor *b)
 {
     CHECK_TENSOR(a, "tensor_mul");
     CHECK_TENSOR(b, "tensor_mul");
@@ -489,7 +489,7 @@ static void mul_backward(Tensor *out)
 /* db[0] += -g[j] * a[j] / (b*b) for j in order: div's gradient for a column
  * b (one value per row, as a row's sum). The terms are computed a chunk at a
  * time in a loop of their own (the divisions vectorize), then added in order. */
-static void div_column_grad(float *restrict db, const float *restrict g, const float *restrict a, float b, int N)
+KIT_PER_CPU static void div_column_grad(float *restrict db, const float *restrict g, const float *restrict a, float b, int N)
 {
     float t[64];
     for (int j0 = 0; j0 < N; j0 += 64) {
@@ -501,7 +501,7 @@ static void div_column_grad(float *restrict db, const float *restrict g, const f
 
 static void div_backward(Tensor *out);
 
-Tensor *tensor_div(Tensor *a, Tensor *b)
+KIT_PER_CPU Tensor *tensor_div(Tensor *a, Tensor *b)
 {
     CHECK_TENSOR(a, "tensor_div");
     CHECK_TENSOR(b, "tensor_div");
@@ -515,7 +515,7 @@ Tensor *tensor_div(Tensor *a, Tensor *b)
 /* forward: out = a / b
  * local:   d/da = 1/b, d/db = -a/b^2, so da += dout / b, db += -dout * a / (b*b)
  *          (the same expressions torch's DivBackward evaluates) */
-static void div_backward(Tensor *out)
+KIT_PER_CPU static void div_backward(Tensor *out)
 {
     Tensor *a = out->in[0], *b = out->in[1];
     Bcast bc;
@@ -709,7 +709,7 @@ Tensor *tensor_tanh(Tensor *a)
 
 /* forward: out = tanh(a)
  * local:   1 - tanh(a)^2 = 1 - out^2, so da += dout * (1 - out^2) */
-static void tanh_backward(Tensor *out)
+KIT_PER_CPU static void tanh_backward(Tensor *out)
 {
     Tensor *a = out->in[0];
     if (!a->grad) return;
@@ -1047,7 +1047,7 @@ void params_zero_grad(Tensor **params, int n)
     for (int i = 0; i < n; i++) tensor_zero_grad(params[i]);
 }
 
-void params_sgd(Tensor **params, int n, float lr)
+KIT_PER_CPU void params_sgd(Tensor **params, int n, float lr)
 {
     for (int i = 0; i < n; i++) {
         Tensor *p = params[i];

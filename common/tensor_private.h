@@ -4,12 +4,13 @@
  *
  * What it is: the NULL check every op starts with, the result of an op (a
  * shorter name for tensor_op_result), scratch floats from the step arena,
- * and the vectorizer setting of those files.
+ * the vectorizer setting of those files, and KIT_PER_CPU.
  * What it is not: kernels (kernels.h) or anything per CPU.
  */
 #ifndef KIT_TENSOR_PRIVATE_H
 #define KIT_TENSOR_PRIVATE_H
 
+#include "kernels_math.h"   /* KIT_DISPATCH */
 #include "kit.h"
 #include "tensor.h"
 
@@ -19,6 +20,18 @@
  * result (GCC never reorders a float sum without -ffast-math), only speed. */
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("tree-vectorize", "vect-cost-model=dynamic")
+#endif
+
+/* KIT_PER_CPU marks an op's loop-heavy function to be compiled three times,
+ * for AVX-512, AVX2 and the baseline, the loader picking one for the CPU
+ * (GCC's target_clones), in the builds that pick their kernels at run time
+ * (KIT_DISPATCH, kernels_math.h). No copy fuses a multiply and an add
+ * (-ffp-contract=off) or reorders a sum, so all give the same bits; only the
+ * vector width changes. Elsewhere it is nothing. */
+#if KIT_DISPATCH
+#define KIT_PER_CPU __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define KIT_PER_CPU
 #endif
 
 #define CHECK_TENSOR(t, fn) \

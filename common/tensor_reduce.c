@@ -59,7 +59,7 @@ static Shape reduce_plan(Tensor *a, int dim, bool keepdim, Reduce *rd)
 /* out[o, i] = sum_k a[o, k, i], k in order; each row of out is a running sum
  * of rows of a, so the inner loop is contiguous and vectorizes without
  * changing the order of any element's additions. */
-static void sum_rows(float *restrict out, const float *restrict a, Reduce rd)
+KIT_PER_CPU static void sum_rows(float *restrict out, const float *restrict a, Reduce rd)
 {
     if (rd.inner == 1) {   /* the last dim (a row's sum, lab 02's [n, 27] -> [n, 1]): a plain running sum */
         for (int o = 0; o < rd.outer; o++) {
@@ -81,7 +81,7 @@ static void sum_rows(float *restrict out, const float *restrict a, Reduce rd)
 }
 
 /* da[o, k, i] += scale * dout[o, i]: a reduction's gradient spread back over dim. */
-static void spread_rows(float *restrict da, const float *restrict dout, Reduce rd, float scale, bool divide)
+KIT_PER_CPU static void spread_rows(float *restrict da, const float *restrict dout, Reduce rd, float scale, bool divide)
 {
     if (rd.inner == 1) {   /* the last dim: one value spread along a contiguous row */
         for (int o = 0; o < rd.outer; o++) {
@@ -267,7 +267,7 @@ static void max_backward(Tensor *out)
  * a float sum of 32 squares would be a few ulp away from torch's figures.
  * The float mean of each column is saved for the backward.
  */
-static void var_forward(Tensor *out, Tensor *a, Reduce rd, bool unbiased, bool take_sqrt)
+KIT_PER_CPU static void var_forward(Tensor *out, Tensor *a, Reduce rd, bool unbiased, bool take_sqrt)
 {
     float *mean = step_scratch(a->graph, out->numel);
     double denom = (double)rd.n - (unbiased ? 1.0 : 0.0);
@@ -314,7 +314,7 @@ Tensor *tensor_var(Tensor *a, int dim, bool keepdim, bool unbiased)
 /* forward: out = sum_k (a[k] - mean)^2 / (n - c)     (c = 1 unbiased, 0 biased)
  * local:   2 (a[k] - mean) / (n - c)  (the terms through mean sum to zero)
  * so       da[k] += (2 / (n - c)) * dout * (a[k] - mean) */
-static void var_backward(Tensor *out)
+KIT_PER_CPU static void var_backward(Tensor *out)
 {
     Tensor *a = out->in[0];
     if (!a->grad) return;
@@ -347,7 +347,7 @@ Tensor *tensor_std(Tensor *a, int dim, bool keepdim, bool unbiased)
 /* forward: out = sqrt(var(a))
  * local:   d sqrt(v) = dv / (2 out), then var's local 2 (a[k] - mean) / (n - c)
  * so       da[k] += (2 / (n - c)) * (dout / (2 out)) * (a[k] - mean) */
-static void std_backward(Tensor *out)
+KIT_PER_CPU static void std_backward(Tensor *out)
 {
     Tensor *a = out->in[0];
     if (!a->grad) return;

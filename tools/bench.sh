@@ -16,7 +16,8 @@
 # Environment: B (build dir, default build/bin), ROUNDS (3), PYTHON (default:
 # the first of /usr/bin/python3, python3 that can import torch),
 # QUICK=1 (fewer steps, for a smoke run), REPORT_ONLY=1 (no runs: print the
-# report again from build/bench/raw-<variant>.jsonl).
+# report again from build/bench/raw-<variant>.jsonl), KIT_KERNELS=portable (or
+# reference, avx2, avx512: the C side on that kernel set; common/kernels.h).
 # FLOPs per step count matmuls only (2*M*K*N forward, twice that backward);
 # see tools/bench.c.
 

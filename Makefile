@@ -36,8 +36,10 @@ ifeq ($(NATIVE),1)
 # With SANITIZE=1 too: build/san-native (the AVX-512 kernels under the sanitizers).
 VARIANT     := $(if $(filter san,$(VARIANT)),san-native,native)
 EXTRA_FLAGS += -march=native
-# FMA=0: no fused multiply-add in matmul (common/tensor.c, KIT_FMA), for the
-# default build's results bit for bit at a little less than NATIVE=1's speed.
+# FMA=0: no fused multiply-add in the kernels (KIT_FMA, common/kernels_math.h),
+# for the default build's results bit for bit at a little less than NATIVE=1's
+# speed. (The default build itself picks AVX2/AVX-512 kernels at run time with
+# those same bits: common/kernels.c; docs/PERFORMANCE.md.)
 ifeq ($(FMA),0)
 VARIANT     := $(VARIANT)-nofma
 EXTRA_FLAGS += -DKIT_FMA=0
@@ -228,9 +230,9 @@ deps:
 bench: $(B)/tools/bench
 	-@B=$(B) bash tools/bench.sh
 
-$(B)/tools/bench: tools/bench.c $(LIBKIT)
+$(B)/tools/bench: tools/bench.c tools/embed_ce.c $(LIBKIT)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -MMD -MP $< $(LIBKIT) $(LDSAN) $(LDLIBS) -o $@
+	$(CC) $(CFLAGS) -MMD -MP $(filter %.c,$^) $(LIBKIT) $(LDSAN) $(LDLIBS) -o $@
 
 ## fuzz: fuzz the words-file and checkpoint loaders with libFuzzer (clang), FUZZ_SECONDS=60 each
 fuzz:

@@ -582,12 +582,14 @@ done
 BR=$tmp/benchrep
 mkdir -p "$BR/build/bench"
 for r in 1 2 3 4 5; do
-  echo "{\"round\": $r, \"impl\": \"c\", \"model\": \"lab03\", \"steps_per_s\": 25000, \"us_per_step\": 40, \"cpu_us_per_step\": 40, \"gflops\": 54.72, \"peak_rss_kb\": 5800}"
+  echo "{\"round\": $r, \"impl\": \"c\", \"model\": \"lab03\", \"steps_per_s\": 25000, \"us_per_step\": 40, \"cpu_us_per_step\": 40, \"gflops\": 54.72, \"peak_rss_kb\": 5800, \"kernels\": \"avx2\"}"
   echo "{\"round\": $r, \"impl\": \"torch\", \"model\": \"lab03\", \"steps_per_s\": 3030.303, \"us_per_step\": 330, \"cpu_us_per_step\": 330, \"gflops\": 6.63, \"peak_rss_kb\": 263000, \"torch\": \"1.13\", \"blas\": \"OpenBLAS\"}"
 done > "$BR/build/bench/raw-x.jsonl"
 got=$(cd "$BR" && REPORT_ONLY=1 B=build/x bash "$repo/tools/bench.sh" 2>&1); rc=$?
 expect_rc "bench report: exits 0" $rc 0
 expect_has "bench report: the rounds come from the raw lines (5, not ROUNDS' 3)" "$got" "8.25x (min 8.25, max 8.25 over 5 rounds)"
+expect_has "bench report: names the kernel set the C side ran on" "$got" "kernels: avx2"
+expect_has "bench report: the kernel set in results.json" "$(cat "$BR/build/bench/results.json")" '"kernels": "avx2"'
 expect_has "bench report: 200,000 steps at 40 us" "$got" "would take 8.0 s at the median round (8.0-8.0 s over the rounds; target < 10 s: met)"
 expect_has "bench report: the machine line, scaled to the reference speed" "$got" "machine: PyTorch's step took 330 us here, 2.0x the 165 us it took when the targets were set (2 cores, AVX-512); scaled by the same factor, the 200,000 steps would take 4.0 s"
 grep -v '"torch"' "$BR/build/bench/raw-x.jsonl" > "$BR/c-only" && mv "$BR/c-only" "$BR/build/bench/raw-x.jsonl"

@@ -194,7 +194,7 @@ int main(int argc, char **argv)
         "  lab02 train --forward onehot --chunk 0\n"
         "                                    the same through your nn_step, all pairs at once: 180 MB, not 11\n"
         "  lab02 sample -n 20                20 names from the last trained W\n"
-        "  lab02 train --data ../shared/data/makemore-names.txt   the lecture's dataset\n",
+        "  lab02 train --data data/makemore-names.txt   the lecture's dataset (make lecture-data)\n",
         "--batch"};  // every step takes the whole dataset, as the lecture
     KitArgs a;
     kit_args_defaults(&a, "lab02");

@@ -108,6 +108,8 @@ kit_outcome = $(if $(filter 1,$(STRICT)),,for c in $(1); do [ $$rc = $$c ] && ex
 # kit_lock: one learner command of the kit at a time builds and runs the suites
 # (a second make check waits for the first instead of seeing half-linked binaries).
 kit_lock = mkdir -p build && exec 9> build/.lock && { flock -n 9 || { echo "(waiting for another make command of the kit to finish)"; flock 9; }; }
+# kit_first: one line before the first build, which is silent otherwise.
+kit_first = [ -e $(LIBKIT) ] || echo "(building the kit first: once, about half a minute)"
 
 # ---- what there is -------------------------------------------------------------
 CORE_SRC   := $(wildcard common/*.c)
@@ -204,8 +206,8 @@ endef
 # make lab03 (and make lab3): build under the lock, then run without it.
 define LAB_TARGETS
 .PHONY: lab$(2) lab$(2)-solution
-lab$(2): ; @( $$(kit_lock); $$(SUBMAKE) $$(labs_$(2)_BIN) ) && { ./$$(labs_$(2)_BIN) $$(ARGS); rc=$$$$?; $$(call kit_outcome,2 3); }
-lab$(2)-solution: ; @( $$(kit_lock); $$(SUBMAKE) $$(solutions_$(2)_BIN) ) && ./$$(solutions_$(2)_BIN) --out build/out/lab$(2)-solution $$(ARGS)
+lab$(2): ; @( $$(kit_lock); $$(kit_first); $$(SUBMAKE) $$(labs_$(2)_BIN) ) && { ./$$(labs_$(2)_BIN) $$(ARGS); rc=$$$$?; $$(call kit_outcome,2 3); }
+lab$(2)-solution: ; @( $$(kit_lock); $$(kit_first); $$(SUBMAKE) $$(solutions_$(2)_BIN) ) && ./$$(solutions_$(2)_BIN) --out build/out/lab$(2)-solution $$(ARGS)
 $(if $(filter 0%,$(2)),.PHONY: lab$(patsubst 0%,%,$(2)) lab$(patsubst 0%,%,$(2))-solution
 lab$(patsubst 0%,%,$(2)): lab$(2)
 lab$(patsubst 0%,%,$(2))-solution: lab$(2)-solution)
@@ -223,7 +225,8 @@ $(foreach d,$(LAB_DIRS),$(eval $(call LAB_TARGETS,$(d),$(call lab_nn,$(d)))))
 # make of its own, so a compile error in one lab does not stop the others. The
 # compiler's output goes to build/check/labNN.compile (and labNN.compile.failed
 # when it failed): check.sh and progress.sh show it under that lab.
-learner-build: core
+learner-build:
+	@$(kit_first); $(SUBMAKE) core
 	@mkdir -p build/check; for d in $(LEARNER_LABS); do n=$${d%%_*}; log=build/check/lab$$n.compile; rm -f $$log.failed; \
 	  t=$(B)/labs/$$d/lab$$n; [ -f tests/lab$${n}_test.c ] && t="$$t $(B)/labs/$$d/lab$${n}_test"; \
 	  $(SUBMAKE) $$t > $$log 2>&1 || touch $$log.failed; done

@@ -236,8 +236,16 @@ static void capture_print(Capture *c, int max_lines, const char *rerun)
     fflush(stdout);
 }
 
-/* Runs inside the forked step, before the test: line-buffer stdout, so what a
- * step printed before it crashed is still in the capture. */
+/* AddressSanitizer has its own SIGSEGV handler, which names a stack overflow itself. */
+#if defined(__SANITIZE_ADDRESS__)
+#define HARNESS_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HARNESS_ASAN 1
+#endif
+#endif
+
+#ifndef HARNESS_ASAN
 static char *stack_top;          /* near the top of the step's stack (step_setup's frame) */
 static size_t stack_limit;       /* RLIMIT_STACK */
 
@@ -261,13 +269,6 @@ static void on_segv(int sig, siginfo_t *si, void *ctx)
     dfl.sa_handler = SIG_DFL;
     sigaction(sig, &dfl, NULL);
 }
-
-#if defined(__SANITIZE_ADDRESS__)
-#define HARNESS_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define HARNESS_ASAN 1
-#endif
 #endif
 
 /* Runs inside the forked step, before the test: line-buffer stdout, so what a

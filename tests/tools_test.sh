@@ -24,6 +24,9 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export NO_COLOR=   # colour is decided by the tty test below, not by the caller
 unset LAB STEP FROM GNUTERM B CK_FORK CK_TIMEOUT_MULTIPLIER CK_RUN_CASE CK_RUN_SUITE 2>/dev/null
+# The make runs below are a learner's: not the calling make's flags and variables
+# (make test V=1 LAB=..., or STRICT=1 from .ci/run).
+unset MAKEFLAGS MFLAGS MAKELEVEL STRICT V MAINTAINER 2>/dev/null
 
 pass=0; fail=0
 ok()  { pass=$((pass + 1)); echo "ok   $1"; }

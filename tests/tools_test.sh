@@ -628,6 +628,7 @@ expect_rc "check, suite killed in step 3 (CK_FORK=no, abort): exits 1" $rc 1
 expect_lacks "check, suite killed: never 'Every step passes'" "$got" "Every step"
 expect_has "check, suite killed: says it did not finish, and where" "$got" "the test suite of lab 98 did not finish (killed by signal 6 (SIGABRT)) in step lab98.3: 5 steps, 2 reported; the rest count as not passed."
 expect_has "check, suite killed: the missing steps count" "$got" "Score: 2/5"
+if [ ! -e "$R/build/check/lab98.tsv" ]; then ok "check, suite killed: no partial lab98.tsv left for status and next to reuse"; else bad "check, suite killed: a partial lab98.tsv was kept"; fi
 sed -e 's|abort();|exit(0);|' -i "$R/labs/98_fake/fake.c"
 build
 got=$(run CK_FORK=no LAB=98 bash tools/check.sh 2>&1 | untime); rc=$?

@@ -137,20 +137,28 @@ for d in "${labs[@]}"; do
   # The steps the run must report, in order: a suite that stops early is caught by the count.
   mapfile -t want < <("$t" --list 2>/dev/null | cut -f1)
   if [ ${#step_arg[@]} -gt 0 ]; then want=("lab$NN.$S"); fi
-  "$t" --src "labs/$d" --tap "$base.tap" --results "$base.tsv" --no-summary "${step_arg[@]}"
+  # The results go to .part files, renamed below only when the run reported
+  # every step: labNN.tsv is always a whole run (make status and next reuse it).
+  "$t" --src "labs/$d" --tap "$base.tap.part" --results "$base.tsv.part" --no-summary "${step_arg[@]}"
   rc=$?
   if [ $rc -eq 2 ] || [ ${#want[@]} -eq 0 ]; then
+    rm -f "$base.tsv.part" "$base.tap.part"
     echo "  ${red}the test suite of lab $n did not run (exit $rc)${off}. HINT: make clean && make check LAB=$n; if it persists, report it."
     broken=1
     continue
   fi
   rows=0
-  if [ -f "$base.tsv" ]; then
+  if [ -f "$base.tsv.part" ]; then
     while IFS=$'\t' read -r id status _secs stitle msg; do
       rows=$((rows + 1)); total=$((total + 1))
       if [ "$status" = OK ]; then passed=$((passed + 1)); continue; fi
       note_step "$id" "$status" "$stitle" "$msg" "$d"
-    done < "$base.tsv"
+    done < "$base.tsv.part"
+  fi
+  if [ $rc -le 1 ] && [ $rows -eq ${#want[@]} ]; then
+    mv -f "$base.tsv.part" "$base.tsv"; mv -f "$base.tap.part" "$base.tap"
+  else
+    rm -f "$base.tsv.part" "$base.tap.part"
   fi
   if [ $rc -gt 1 ] || [ $rows -ne ${#want[@]} ]; then
     # Not a normal end: killed, or a crash or exit(...) under CK_FORK=no. The

@@ -36,11 +36,15 @@ lab_results() {
   ls "labs/$d"/*.c > /dev/null 2>&1 || return 1
   [ -f "build/check/lab$n.compile.failed" ] && return 1
   [ -x "$t" ] || return 1
-  if ! results_fresh "$n" "$d" "$t"; then
-    "$t" --src "labs/$d" --results "build/check/lab$n.tsv" --tap "build/check/lab$n.tap" --no-summary > /dev/null 2>&1
-    # A suite that stopped early is not a lab's results (make check says what happened).
-    want=$("$t" --list 2>/dev/null | wc -l); rows=$(wc -l < "build/check/lab$n.tsv" 2>/dev/null)
-    if [ "${rows:-0}" -ne "$want" ] || [ "$want" -eq 0 ]; then rm -f "build/check/lab$n.tsv"; return 1; fi
+  want=$("$t" --list 2>/dev/null | wc -l)
+  rows=$(wc -l 2>/dev/null < "build/check/lab$n.tsv")
+  # Results of a whole run only: a suite that stopped early is not a lab's
+  # results (make check says what happened).
+  if ! results_fresh "$n" "$d" "$t" || [ "${rows:-0}" -ne "$want" ]; then
+    "$t" --src "labs/$d" --results "build/check/lab$n.tsv.part" --tap "build/check/lab$n.tap.part" --no-summary > /dev/null 2>&1
+    rows=$(wc -l 2>/dev/null < "build/check/lab$n.tsv.part")
+    if [ "${rows:-0}" -ne "$want" ] || [ "$want" -eq 0 ]; then rm -f "build/check/lab$n.tsv.part" "build/check/lab$n.tap.part"; return 1; fi
+    mv -f "build/check/lab$n.tsv.part" "build/check/lab$n.tsv"; mv -f "build/check/lab$n.tap.part" "build/check/lab$n.tap"
   fi
   echo "build/check/lab$n.tsv"
 }

@@ -743,9 +743,9 @@ echo "== make watch"
 printf '#!/bin/sh\necho "check run $*"\n' > "$tmp/fakemake"; chmod +x "$tmp/fakemake"
 (cd "$R" && LAB=98 MAKE="$tmp/fakemake" WATCH_POLL=1 WATCH_INTERVAL=0.1 exec env --default-signal=INT bash tools/watch.sh > "$tmp/watch.out" 2>&1) &
 wpid=$!
-for _ in $(seq 1 100); do grep -q "Watching" "$tmp/watch.out" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 1 600); do grep -q "Watching" "$tmp/watch.out" 2>/dev/null && break; sleep 0.1; done   # up to a minute: never a race on a busy machine
 echo "/* saved */" >> "$R/labs/98_fake/fake.c"
-for _ in $(seq 1 100); do [ "$(grep -c '^check run' "$tmp/watch.out")" -ge 2 ] && break; sleep 0.1; done
+for _ in $(seq 1 600); do [ "$(grep -c '^check run' "$tmp/watch.out")" -ge 2 ] && break; sleep 0.1; done
 kill -INT $wpid 2>/dev/null; wait $wpid; rc=$?
 expect_eq "watch: one run at the start, one after the save" "$(grep -c '^check run' "$tmp/watch.out")" 2
 expect_has "watch: runs that lab's checklist" "$(cat "$tmp/watch.out")" "check run --no-print-directory -s check LAB=98"

@@ -25,7 +25,7 @@ use_inotify=0
 if [ "${WATCH_POLL:-0}" != 1 ] && command -v inotifywait > /dev/null 2>&1; then use_inotify=1; fi
 
 # stamp: the lab's code files with their sizes and modification times.
-stamp() { stat -c '%n %s %Y' "$dir"/*.c "$dir"/*.h 2>/dev/null; }
+stamp() { stat -c '%n %s %y' "$dir"/*.c "$dir"/*.h 2>/dev/null; }
 
 stopped() {
   echo
@@ -38,10 +38,12 @@ runs=0
 while :; do
   clear_line=$(printf '%*s' 78 '' | tr ' ' '-')
   echo "${dim}$clear_line${off}"
+  before=$(stamp)   # taken first: a save while the checklist runs starts another run
   "$MAKE" --no-print-directory -s check LAB="$NN"
   runs=$((runs + 1))
   [ "$once" -gt 0 ] && [ "$runs" -ge "$once" ] && exit 0
   echo
+  [ "$(stamp)" != "$before" ] && continue   # saved while the checklist ran: again
   if [ $use_inotify = 1 ]; then
     echo "Watching labs/$DIR/ (inotifywait): save a file to check again, Ctrl-C to stop."
     # Wait for a save of a .c or .h file (editors write, rename or create one).
@@ -52,7 +54,6 @@ while :; do
     sleep 0.2   # let an editor finish writing the rest
   else
     echo "Watching labs/$DIR/ (checking every ${interval}s): save a file to check again, Ctrl-C to stop."
-    before=$(stamp)
     while [ "$(stamp)" = "$before" ]; do sleep "$interval"; done
     sleep 0.2
   fi

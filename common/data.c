@@ -135,9 +135,9 @@ int words_load(Words *out, const char *path, char *err, size_t errlen)
     FILE *f = fopen(path, "rb");
     if (!f) {
         int e = errno;
-        if (e == ENOENT)
-            return load_fail(out, err, errlen, "%s: cannot open: %s. HINT: pass a words file with --data, e.g. --data data/names.txt",
-                             path, strerror(e));
+        if (e == ENOENT)   /* a relative path is relative to where the lab runs: say where that should be */
+            return load_fail(out, err, errlen, "%s: cannot open: %s. HINT: pass a words file with --data, e.g. --data data/names.txt%s",
+                             path, strerror(e), path[0] == '/' ? "" : " (paths are relative: run the labs from the kit's top folder, as make labNN does)");
         if (e == EACCES)
             return load_fail(out, err, errlen, "%s: cannot open: %s. HINT: make it readable (chmod u+r %s) or pass another file with --data",
                              path, strerror(e), path);

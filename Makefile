@@ -135,7 +135,7 @@ LEARNER_LABS := $(if $(LAB),$(LAB_DIR),$(foreach d,$(LAB_DIRS),$(if $(wildcard l
 LEARNER_ENV   = B=$(B) LAB="$(LAB)" STEP="$(STEP)"
 
 .PHONY: all build help test check test-tools bench fuzz memcheck test-robust skeletons plots docs deps clean compile_commands.json status next hint reset solution \
-        test-core test-solutions test-skeletons test-sync test-docs reference-figures learner-build core watch lecture-data FORCE
+        test-core test-solutions test-skeletons test-sync test-docs test-docs-browser reference-figures learner-build core watch lecture-data FORCE
 
 ## all: build the core, every lab (yours and the solutions) and every test
 all: build
@@ -299,6 +299,10 @@ solution:
 ## plots: render every lab's figures as PNG and SVG under build/plots (GNUTERM=dumb draws them in the terminal)
 plots:
 	@B=$(B) bash tools/plots.sh
+
+## test-docs-browser: open the built site's pages in headless Chromium: every image loads, every formula is typeset (maintainers; CI)
+test-docs-browser:
+	@bash tools/docs.sh > /dev/null && bash tools/docs_browser.sh
 
 ## reference-figures: run every figure's solution and commit its PNG in docs/figures/ (maintainers; make test checks they are not stale)
 reference-figures: build

@@ -26,6 +26,7 @@ maintainer=(
   "valgrind|make memcheck: zero errors, zero leaks"
   "clang|make fuzz (libFuzzer) and a second compiler"
   "libclang-rt-14-dev|libFuzzer and the sanitizer runtimes for clang"
+  "chromium|make test-docs-browser: the handouts' pages opened in a real (headless) browser"
 )
 sets=("${learner[@]}")
 [ "${MAINTAINER:-}" = 1 ] && sets+=("${maintainer[@]}")

@@ -320,13 +320,14 @@ deps:
 lecture-data:
 	@bash tools/lecture_data.sh
 
-## bench: train labs 03, 05 and 02 (full batch) in C and, if installed, PyTorch, side by side (results in build/bench/results.json; NATIVE=1 for -march=native)
+## bench: train labs 03, 05, 02 (full batch) and 06 (manual backward against autograd) in C and, if installed, PyTorch, side by side (results in build/bench/results.json; NATIVE=1 for -march=native)
 bench: $(B)/tools/bench
 	-@B=$(B) bash tools/bench.sh
 
-$(B)/tools/bench: tools/bench.c tools/embed_ce.c $(LIBKIT) $(FLAGS)
+# lab 06's workloads time the solution's own model_train and manual_backward: its objects are linked in
+$(B)/tools/bench: tools/bench.c tools/embed_ce.c $(solutions_06_LIB) $(LIBKIT) $(FLAGS)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -MMD -MP $(filter %.c,$^) $(LIBKIT) $(LDSAN) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) -Isolutions/06_backprop -MMD -MP $(filter %.c,$^) $(solutions_06_LIB) $(LIBKIT) $(LDSAN) $(LDLIBS) -o $@
 
 ## fuzz: fuzz the words-file and checkpoint loaders with libFuzzer (clang), FUZZ_SECONDS=60 each
 fuzz:

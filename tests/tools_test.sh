@@ -802,6 +802,13 @@ mkdir -p "$BR/build/bench"
 for r in 1 2 3 4 5; do
   echo "{\"round\": $r, \"impl\": \"c\", \"model\": \"lab03\", \"steps_per_s\": 25000, \"us_per_step\": 40, \"cpu_us_per_step\": 40, \"gflops\": 54.72, \"peak_rss_kb\": 5800, \"kernels\": \"avx2\"}"
   echo "{\"round\": $r, \"impl\": \"torch\", \"model\": \"lab03\", \"steps_per_s\": 3030.303, \"us_per_step\": 330, \"cpu_us_per_step\": 330, \"gflops\": 6.63, \"peak_rss_kb\": 263000, \"torch\": \"1.13\", \"blas\": \"OpenBLAS\"}"
+  # lab 06: C's manual step 400 us (440 us in round 3), autograd's 50 us, 500 steps each, losses 4e-7 apart;
+  # PyTorch's manual step 380 us, autograd's 400 us, 300 steps each, losses 2e-7 apart
+  m=$([ $r = 3 ] && echo "2272.727, \"us_per_step\": 440, \"cpu_us_per_step\": 440" || echo "2500, \"us_per_step\": 400, \"cpu_us_per_step\": 400")
+  echo "{\"round\": $r, \"impl\": \"c\", \"model\": \"lab06manual\", \"steps\": 500, \"steps_per_s\": $m, \"gflops\": 5.47, \"peak_rss_kb\": 6000, \"final_loss\": 2.4818606, \"kernels\": \"avx2\"}"
+  echo "{\"round\": $r, \"impl\": \"c\", \"model\": \"lab06autograd\", \"steps\": 500, \"steps_per_s\": 20000, \"us_per_step\": 50, \"cpu_us_per_step\": 50, \"gflops\": 43.78, \"peak_rss_kb\": 6500, \"final_loss\": 2.4818610, \"kernels\": \"avx2\"}"
+  echo "{\"round\": $r, \"impl\": \"torch\", \"model\": \"lab06manual\", \"steps\": 300, \"steps_per_s\": 2631.579, \"us_per_step\": 380, \"cpu_us_per_step\": 380, \"gflops\": 5.76, \"peak_rss_kb\": 263000, \"final_loss\": 2.3188288}"
+  echo "{\"round\": $r, \"impl\": \"torch\", \"model\": \"lab06autograd\", \"steps\": 300, \"steps_per_s\": 2500, \"us_per_step\": 400, \"cpu_us_per_step\": 400, \"gflops\": 5.47, \"peak_rss_kb\": 263000, \"final_loss\": 2.3188286}"
 done > "$BR/build/bench/raw-x.jsonl"
 got=$(cd "$BR" && REPORT_ONLY=1 B=build/x bash "$repo/tools/bench.sh" 2>&1); rc=$?
 expect_rc "bench report: exits 0" $rc 0
@@ -810,11 +817,29 @@ expect_has "bench report: names the kernel set the C side ran on" "$got" "kernel
 expect_has "bench report: the kernel set in results.json" "$(cat "$BR/build/bench/results.json")" '"kernels": "avx2"'
 expect_has "bench report: 200,000 steps at 40 us" "$got" "would take 8.0 s at the median round (8.0-8.0 s over the rounds; target < 10 s: met)"
 expect_has "bench report: the machine line, scaled to the reference speed" "$got" "machine: PyTorch's step took 330 us here, 2.0x the 165 us it took when the targets were set (2 cores, AVX-512); scaled by the same factor, the 200,000 steps would take 4.0 s"
+expect_has "bench report: lab 06's manual step" "$got" "C, manual backward (no tape)               2500.0 steps/s        400.0 us/step"
+expect_has "bench report: lab 06's autograd step" "$got" "C, the core's autograd                    20000.0 steps/s         50.0 us/step"
+expect_has "bench report: lab 06's ratio manual/autograd, round by round" "$got" "ratio manual/autograd, C (us per step)         8.00x (min 8.00, max 8.80 over 5 rounds); by CPU time 8.00x (8.00-8.80)"
+expect_has "bench report: lab 06's ratio manual/autograd in PyTorch" "$got" "ratio manual/autograd, PyTorch (us per step)   0.95x (min 0.95, max 0.95 over 5 rounds)"
+expect_has "bench report: lab 06's ratio C/PyTorch, manual backward" "$got" "ratio C/PyTorch, manual backward (steps/s)     0.95x (min 0.86, max 0.95 over 5 rounds)"
+expect_has "bench report: lab 06's ratio C/PyTorch, autograd" "$got" "ratio C/PyTorch, autograd (steps/s)            8.00x (min 8.00, max 8.00 over 5 rounds)"
+expect_has "bench report: lab 06's PyTorch losses agree" "$got" "PyTorch final losses after 300 steps: manual 2.3188288, autograd 2.3188286, largest difference over the rounds 2.0e-07 (within 1e-5: yes)"
+expect_has "bench report: lab 06's two losses agree" "$got" "C final losses after 500 steps: manual 2.4818606, autograd 2.4818610, largest difference over the rounds 4.0e-07 (within 1e-5: yes)"
+expect_has "bench report: lab 06 in results.json" "$(cat "$BR/build/bench/results.json")" '"lab06": {"c_manual": {"steps_per_s": 2500.000, "us_per_step": 400.000'
+expect_has "bench report: lab 06's ratio and losses in results.json" "$(cat "$BR/build/bench/results.json")" '"ratio_manual_autograd": {"median": 8.0000, "min": 8.0000, "max": 8.8000, "cpu_median": 8.0000, "cpu_min": 8.0000, "cpu_max": 8.8000, "rounds": 5}'
+expect_has "bench report: lab 06's C losses in results.json" "$(cat "$BR/build/bench/results.json")" '"final_loss_steps": 500, "final_loss_manual": 2.4818606, "final_loss_autograd": 2.4818610, "final_loss_maxdiff": 4e-07, "losses_agree": true'
+expect_has "bench report: lab 06's PyTorch figures in results.json" "$(cat "$BR/build/bench/results.json")" '"torch_manual": {"steps_per_s": 2631.579, "us_per_step": 380.000'
+sed 's/"final_loss": 2.4818610/"final_loss": 2.4820610/' "$BR/build/bench/raw-x.jsonl" > "$BR/raw-far" && cp "$BR/build/bench/raw-x.jsonl" "$BR/raw-near" && mv "$BR/raw-far" "$BR/build/bench/raw-x.jsonl"
+got=$(cd "$BR" && REPORT_ONLY=1 B=build/x bash "$repo/tools/bench.sh" 2>&1)
+expect_has "bench report: lab 06's losses 2e-4 apart are called a disagreement" "$got" "largest difference over the rounds 2.0e-04 (within 1e-5: NO, the two backwards disagree)"
+mv "$BR/raw-near" "$BR/build/bench/raw-x.jsonl"
 grep -v '"torch"' "$BR/build/bench/raw-x.jsonl" > "$BR/c-only" && mv "$BR/c-only" "$BR/build/bench/raw-x.jsonl"
 got=$(cd "$BR" && REPORT_ONLY=1 B=build/x bash "$repo/tools/bench.sh" 2>&1)
 # "machine: PyTorch's step", not just "machine:": a busy machine's load line says "(busy machine: ...)".
 expect_lacks "bench report without PyTorch: no machine line" "$got" "machine: PyTorch's step"
 expect_has "bench report without PyTorch: says so" "$got" "(no PyTorch figures)"
+expect_has "bench report without PyTorch: lab 06's C figures stay" "$got" "ratio manual/autograd, C (us per step)         8.00x"
+expect_lacks "bench report without PyTorch: no lab 06 C/PyTorch ratio" "$got" "ratio C/PyTorch, manual backward"
 
 after=$(labs_sum)
 expect_eq "the real labs/ was not modified" "$after" "$before"

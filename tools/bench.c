@@ -45,16 +45,29 @@
  *          the timed steps (its cost is reported as setup_cpu_us). Same loss
  *          as lab02 up to float summation order (tests/lab02_test.c, step
  *          lab02.fast): compare the final_loss fields of the two runs.
+ *   lab06manual  part 4's exercise 4: the batchnorm MLP of lab 06 (hidden 200,
+ *          b1 kept, epsilon 1e-5, bngain/bnbias from their own seed), one
+ *          training step with the manual backward (manual_backward, in
+ *          no-grad mode: the core records no tape). lr 0.1, then 0.01 from
+ *          half the steps, as the lecture.
+ *   lab06autograd  the same step with the core's tape and tensor_backward.
+ *          Both are lab 06's own code, not a copy: the bench links
+ *          solutions/06_backprop/model.o and backprop.o (the Makefile's bench
+ *          rule) and times model_train, the lab's training loop, with
+ *          BACKWARD_MANUAL or BACKWARD_AUTOGRAD. Same seed, same batches, so
+ *          the two runs' final_loss fields agree to float tolerance (1e-5:
+ *          tests/lab06_test.c asserts it); tools/bench.sh prints both.
  *
  * FLOPs per step count only matrix multiplies: 2*M*K*N for a forward matmul
  * [M,K] @ [K,N] and twice that for its backward (dA = dOut @ B^T and
  * dB = A^T @ dOut), so 6*M*K*N per matmul per step; elementwise ops
  * (tanh, exp, the adds, batchnorm's reductions, cross_entropy) are ignored.
- * lab03 and lab05: 3 * (2*32*30*200 + 2*32*200*27) = 2,188,800.
+ * lab03, lab05 and both lab06 steps (the manual backward does the same two
+ * matmuls per linear layer as autograd): 3 * (2*32*30*200 + 2*32*200*27) = 2,188,800.
  * lab02 (gather), lab02fused, lab02chunks, lab02gce, lab02counts: no matmul, so no GFLOP/s figure;
  * lab02onehot: 6*n*27*27.
  *
- * Usage: bench --model lab03|lab05|lab02|lab02onehot|lab02fused|lab02chunks|lab02gce|lab02counts [--steps N] [--warmup N] [--data FILE]
+ * Usage: bench --model lab03|lab05|lab02|lab02onehot|lab02fused|lab02chunks|lab02gce|lab02counts|lab06manual|lab06autograd [--steps N] [--warmup N] [--data FILE]
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -67,6 +80,7 @@
 #include "data.h"    /* words_load, words_split, dataset_build */
 #include "embed_ce.h" /* tensor_embed_cross_entropy: the lab02gce workload's op (tools/embed_ce.c) */
 #include "kit.h"     /* kit_now, KIT_ERROR */
+#include "model.h"   /* lab 06: Model, model_train, Backward (solutions/06_backprop) */
 #include "rng.h"     /* TorchRng */
 #include "tensor.h"  /* the core being measured */
 
@@ -112,7 +126,7 @@ static void div_scalar_(Tensor *t, float s)
 }
 
 /* ix = torch.randint(0, n, (B,), generator=g); Xb, Yb = Xtr[ix], Ytr[ix] */
-static void draw_batch(Bench *b)
+static void next_batch(Bench *b)
 {
     for (int i = 0; i < BATCH; i++) {
         int ix = (int)rng_randint(&b->rng, 0, b->ds.n);
@@ -135,7 +149,7 @@ static void lab03_init(Bench *b)
 static float lab03_step(Bench *b)
 {
     Tensor *C = b->p[0], *W1 = b->p[1], *b1 = b->p[2], *W2 = b->p[3], *b2 = b->p[4];
-    draw_batch(b);
+    next_batch(b);
     Tensor *emb = tensor_embed(C, b->Xb, SHAPE(BATCH, BLOCK));             // [B, T, C]
     Tensor *embcat = tensor_view(emb, SHAPE(BATCH, BLOCK * EMB));          // [B, T*C]
     Tensor *h = tensor_tanh(tensor_add(tensor_matmul(embcat, W1), b1));    // [B, H]
@@ -172,7 +186,7 @@ static float lab05_step(Bench *b)
 {
     Tensor *C = b->p[0], *W1 = b->p[1], *W2 = b->p[2], *b2 = b->p[3];
     Tensor *bngain = b->p[4], *bnbias = b->p[5];
-    draw_batch(b);
+    next_batch(b);
     Tensor *emb = tensor_embed(C, b->Xb, SHAPE(BATCH, BLOCK));             // [B, T, C]
     Tensor *embcat = tensor_view(emb, SHAPE(BATCH, BLOCK * EMB));          // [B, T*C]
     Tensor *hpreact = tensor_matmul(embcat, W1);                           // [B, H]
@@ -305,9 +319,32 @@ static float lab02counts_step(Bench *b)
     return lab02_finish(b, nll);
 }
 
+/* ---- lab 06 (the manual backward against the core's autograd) --------------- */
+static Model m06;   /* lab 06's model, in b->g */
+
+static void lab06_init(Bench *b)
+{
+    model_create(&m06, &b->g, BP_BLOCK, BP_EMB, BP_HIDDEN_TRAIN);
+    model_init(&m06, &b->rng, BP_BN_SEED);
+}
+
+/* @p steps steps of the lab's own training loop with backward @p bw; the
+ * last step's loss (before its update, as the other workloads'). */
+static float lab06_train(Bench *b, long steps, Backward bw)
+{
+    float *losses = malloc(sizeof(float) * (size_t)steps);
+    if (!losses) KIT_ERROR("bench: out of memory for %ld losses. HINT: fewer --steps", steps);
+    double first;
+    if (model_train(&m06, &b->ds, &b->rng, steps, BP_BATCH, BP_LR, bw, NULL, losses, &first, true) != 0)
+        KIT_ERROR("bench: lab 06's training diverged (stderr says at which step)");
+    float v = losses[steps - 1];
+    free(losses);
+    return v;
+}
+
 static void usage(void)
 {
-    fprintf(stderr, "usage: bench --model lab03|lab05|lab02|lab02onehot|lab02fused|lab02chunks|lab02gce|lab02counts [--steps N] [--warmup N] [--data FILE]\n");
+    fprintf(stderr, "usage: bench --model lab03|lab05|lab02|lab02onehot|lab02fused|lab02chunks|lab02gce|lab02counts|lab06manual|lab06autograd [--steps N] [--warmup N] [--data FILE]\n");
     exit(2);
 }
 
@@ -332,8 +369,10 @@ int main(int argc, char **argv)
     bool is02 = strncmp(model, "lab02", 5) == 0;
     if (!(strcmp(model, "lab03") == 0 || strcmp(model, "lab05") == 0 || strcmp(model, "lab02") == 0 ||
           strcmp(model, "lab02onehot") == 0 || strcmp(model, "lab02fused") == 0 || strcmp(model, "lab02counts") == 0 ||
-          strcmp(model, "lab02chunks") == 0 || strcmp(model, "lab02gce") == 0))
+          strcmp(model, "lab02chunks") == 0 || strcmp(model, "lab02gce") == 0 ||
+          strcmp(model, "lab06manual") == 0 || strcmp(model, "lab06autograd") == 0))
         usage();
+    int bw06 = strcmp(model, "lab06manual") == 0 ? BACKWARD_MANUAL : strcmp(model, "lab06autograd") == 0 ? BACKWARD_AUTOGRAD : -1;
     bool counts02 = strcmp(model, "lab02counts") == 0;   /* microseconds per step: time many */
     if (steps <= 0)
         steps = counts02 ? 3000 : is02 ? 20 : 20000;
@@ -373,17 +412,27 @@ int main(int argc, char **argv)
         words_free(&te);
         if (strcmp(model, "lab03") == 0)
             lab03_init(&b), step = lab03_step;
+        else if (bw06 >= 0)
+            lab06_init(&b);   /* timed through model_train below, not a step function */
         else
             lab05_init(&b), step = lab05_step;
         flops = 3.0 * (2.0 * BATCH * BLOCK * EMB * HIDDEN + 2.0 * BATCH * HIDDEN * VOCAB);
     }
 
     float loss = 0;
-    for (long k = 0; k < warmup; k++)
-        loss = step(&b);
-    double t0 = kit_now(), c0 = cpu_now();
-    for (long k = 0; k < steps; k++)
-        loss = step(&b);
+    double t0, c0;
+    if (bw06 >= 0) {
+        if (warmup > 0)
+            loss = lab06_train(&b, warmup, (Backward)bw06);
+        t0 = kit_now(), c0 = cpu_now();
+        loss = lab06_train(&b, steps, (Backward)bw06);
+    } else {
+        for (long k = 0; k < warmup; k++)
+            loss = step(&b);
+        t0 = kit_now(), c0 = cpu_now();
+        for (long k = 0; k < steps; k++)
+            loss = step(&b);
+    }
     double dt = kit_now() - t0, cpu = cpu_now() - c0;
 
     struct rusage ru;

@@ -8,6 +8,11 @@
 # C/PyTorch of steps per second with its spread (min-max over the rounds), and
 # for lab 03 how fast this machine ran PyTorch against the speed the targets
 # were set at (REF_TORCH_US below), with the 200,000-step time scaled to it;
+# for lab 06, its training step with the manual backward beside the same step
+# with autograd (in C and in PyTorch, alternating in every round), the ratios
+# manual/autograd of microseconds per step, C/PyTorch for each backward, and
+# each side's two final losses, which must agree (same seed, same batches;
+# tests/lab06_test.c asserts 1e-5 for the C side);
 # writes everything to build/bench/results.json (and results-<variant>.json).
 # What it is not: a test. It never fails the build (exit status 0 always) and
 # is not part of `make test`. It asserts no time; the targets are printed as
@@ -31,10 +36,12 @@ RAW=$OUT/raw-$(basename "$B").jsonl
 [ "${REPORT_ONLY:-0}" = 1 ] || : > "$RAW"
 
 if [ "${QUICK:-0}" = 1 ]; then
-    C_STEPS_MLP=2000; T_STEPS_MLP=500; C_STEPS_02=3; T_STEPS_02=2
+    C_STEPS_MLP=2000; T_STEPS_MLP=500; C_STEPS_02=3; T_STEPS_02=2; C_STEPS_06=500; T_STEPS_06=300
 else
-    C_STEPS_MLP=20000; T_STEPS_MLP=3000; C_STEPS_02=20; T_STEPS_02=5
+    C_STEPS_MLP=20000; T_STEPS_MLP=3000; C_STEPS_02=20; T_STEPS_02=5; C_STEPS_06=5000; T_STEPS_06=2000
 fi
+# lab 06: both backwards take the same steps, so their final losses compare
+# (the manual one, plain loops, is the slower: fewer steps than the MLPs').
 
 if [ "${REPORT_ONLY:-0}" != 1 ] && [ ! -x "$BIN" ]; then
     echo "bench: $BIN is not built. HINT: run \`make bench\` (it builds it), or make $BIN."
@@ -98,6 +105,12 @@ for r in $(seq 1 "$ROUNDS"); do
     run c lab02chunks $C_STEPS_02
     run c lab02gce $C_STEPS_02
     run c lab02counts 3000
+    run c lab06manual $C_STEPS_06
+    run c lab06autograd $C_STEPS_06
+    if [ -n "$PY" ]; then
+        run torch lab06manual $T_STEPS_06
+        run torch lab06autograd $T_STEPS_06
+    fi
     if [ -n "$PY" ]; then
         run torch lab02 $T_STEPS_02
         run torch lab02gather $T_STEPS_02
@@ -111,7 +124,7 @@ LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 REF_TORCH_US=165
 
 # ---- aggregate (our own flat JSON lines: awk is enough) ---------------------------
-awk -v rounds="$ROUNDS" -v REF_TORCH_US="$REF_TORCH_US" -v variant="$(basename "$B")" -v load="$LOAD_AFTER" -v ncpu="$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)" \
+awk -v q="'" -v rounds="$ROUNDS" -v REF_TORCH_US="$REF_TORCH_US" -v variant="$(basename "$B")" -v load="$LOAD_AFTER" -v ncpu="$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)" \
     -v out="$OUT/results-$(basename "$B").json" -v cc="$(${CC:-cc} --version 2>/dev/null | head -1)" '
 function num(line, key,   m) {
     if (match(line, "\"" key "\": *[-0-9.eE+]+")) { m = substr(line, RSTART, RLENGTH); sub(/^[^:]*: */, "", m); return m + 0 }
@@ -133,6 +146,7 @@ function median(arr, n,   i, j, t, b) {
     if (r > rounds) rounds = r   # REPORT_ONLY=1 on a run of more rounds than ROUNDS says
     sps[k, i] = num($0, "steps_per_s"); us[k, i] = num($0, "us_per_step"); cus[k, i] = num($0, "cpu_us_per_step")
     gf[k, i] = num($0, "gflops"); rss[k, i] = num($0, "peak_rss_kb"); rnd[k, i] = r
+    floss[k, r] = num($0, "final_loss"); fsteps[k, r] = num($0, "steps")
     byround[k, r] = sps[k, i]; cbyround[k, r] = 1e6 / cus[k, i]
     if (str($0, "impl") == "c" && str($0, "kernels") != "") kern = str($0, "kernels")   # the kernel set the C side ran on (common/kernels.h)
     if (str($0, "impl") == "torch") { blas = str($0, "blas"); tver = str($0, "torch"); binfo = str($0, "blas_info"); bcore = str($0, "blas_core") }
@@ -142,6 +156,35 @@ function spread(k, which,   i, v) { v = us[k, 1]; for (i = 2; i <= n[k]; i++) if
 function line(label, k,   g) {
     g = stats(k, "gf")
     printf "  %-38s %10.1f steps/s %12.1f us/step %12.1f CPU-us/step %8s GFLOP/s %7.1f MB peak\n", label, stats(k, "sps"), stats(k, "us"), stats(k, "cus"), (g > 0 ? sprintf("%.2f", g) : "-"), stats(k, "rss") / 1024
+}
+# lab 06: the figures of one implementation, as a report line and a results.json entry
+function stat6(tag, label, k) {
+    if (!n[k]) return
+    line(label, k)
+    S6 = S6 sprintf("%s\"%s\": {\"steps_per_s\": %.3f, \"us_per_step\": %.3f, \"cpu_us_per_step\": %.3f, \"gflops\": %.4f, \"peak_rss_kb\": %d, \"runs\": %d}", (S6 == "" ? "" : ", "), tag, stats(k, "sps"), stats(k, "us"), stats(k, "cus"), stats(k, "gf"), stats(k, "rss"), n[k])
+}
+# lab 06: steps/s of ka over steps/s of kb in each round both ran (= us per step of kb over ka): median, min, max
+function ratio6(tag, label, ka, kb,   r, nr, a, ca, lo, hi, clo, chi, med, cmed) {
+    nr = 0
+    for (r = 1; r <= rounds; r++) if (((ka, r) in byround) && ((kb, r) in byround)) { nr++; a[nr] = byround[ka, r] / byround[kb, r]; ca[nr] = cbyround[ka, r] / cbyround[kb, r] }
+    if (nr == 0) return
+    lo = hi = a[1]; clo = chi = ca[1]
+    for (r = 2; r <= nr; r++) { if (a[r] < lo) lo = a[r]; if (a[r] > hi) hi = a[r]; if (ca[r] < clo) clo = ca[r]; if (ca[r] > chi) chi = ca[r] }
+    med = median(a, nr); cmed = median(ca, nr)
+    printf "  %s %6.2fx (min %.2f, max %.2f over %d rounds); by CPU time %.2fx (%.2f-%.2f)\n", label, med, lo, hi, nr, cmed, clo, chi
+    S6 = S6 sprintf("%s\"%s\": {\"median\": %.4f, \"min\": %.4f, \"max\": %.4f, \"cpu_median\": %.4f, \"cpu_min\": %.4f, \"cpu_max\": %.4f, \"rounds\": %d}", (S6 == "" ? "" : ", "), tag, med, lo, hi, cmed, clo, chi, nr)
+}
+# lab 06: the final losses of the manual and autograd runs (same seed, same steps): the largest difference over the rounds
+function losses6(tag, label, km, ka,   r, d, worst, wr, agree) {
+    worst = -1; agree = 1
+    for (r = 1; r <= rounds; r++) if (((km, r) in floss) && ((ka, r) in floss) && fsteps[km, r] == fsteps[ka, r]) {
+        d = floss[km, r] - floss[ka, r]; if (d < 0) d = -d
+        if (d > worst) { worst = d; wr = r }
+        if (d > 1e-5) agree = 0
+    }
+    if (worst < 0) return
+    printf "  %s final losses after %d steps: manual %.7f, autograd %.7f, largest difference over the rounds %.1e (within 1e-5: %s)\n", label, fsteps[km, wr], floss[km, wr], floss[ka, wr], worst, (agree ? "yes" : "NO, the two backwards disagree")
+    S6 = S6 sprintf("%s\"%sfinal_loss_steps\": %d, \"%sfinal_loss_manual\": %.7f, \"%sfinal_loss_autograd\": %.7f, \"%sfinal_loss_maxdiff\": %.3g, \"%slosses_agree\": %s", (S6 == "" ? "" : ", "), tag, fsteps[km, wr], tag, floss[km, wr], tag, floss[ka, wr], tag, worst, tag, (agree ? "true" : "false"))
 }
 function ratio(kc, kt, tag, target,   r, nr, a, ca, lo, hi, clo, chi, med, cmed, ok) {
     nr = 0
@@ -207,6 +250,26 @@ END {
         if (m == "lab03" && n[kc] && n[kt]) J = J sprintf("%s\"c_200k_steps_s\": %.2f, \"reference_torch_us\": %d, \"c_200k_steps_s_at_reference\": %.2f", (J == "" ? "" : ", "), 0.2 * stats(kc, "us"), REF_TORCH_US, 0.2 * stats(kc, "us") * REF_TORCH_US / stats(kt, "us"))
         if (J != "") M = M sep J
         M = M "}"
+    }
+    # ---- lab 06: the manual backward against autograd, C and PyTorch ----
+    km = "c" SUBSEP "lab06manual"; ka = "c" SUBSEP "lab06autograd"; tm = "torch" SUBSEP "lab06manual"; ta = "torch" SUBSEP "lab06autograd"
+    if (n[km] || n[ka]) {
+        printf "\nlab 06 training step, manual backward against autograd (hidden 200, batch 32)\n"
+        M = M sprintf("%s\"lab06\": {", (M == "" ? "" : ", "))
+        S6 = ""
+        stat6("c_manual", "C, manual backward (no tape)", km)
+        stat6("c_autograd", "C, the core" q "s autograd", ka)
+        stat6("torch_manual", "PyTorch, manual backward (no_grad)", tm)
+        stat6("torch_autograd", "PyTorch, loss.backward()", ta)
+        # us per step of the manual step over the autograd one, round by round (they ran back to back)
+        ratio6("ratio_manual_autograd", "ratio manual/autograd, C (us per step)      ", ka, km)
+        ratio6("torch_ratio_manual_autograd", "ratio manual/autograd, PyTorch (us per step)", ta, tm)
+        ratio6("ratio_c_torch_manual", "ratio C/PyTorch, manual backward (steps/s)  ", km, tm)
+        ratio6("ratio_c_torch_autograd", "ratio C/PyTorch, autograd (steps/s)         ", ka, ta)
+        losses6("", "C", km, ka)
+        losses6("torch_", "PyTorch", tm, ta)
+        if (!n[tm] && !n[ta]) printf "  (no PyTorch figures)\n"
+        M = M S6 "}"
     }
     printf "{\"variant\": \"%s\", \"kernels\": \"%s\", \"compiler\": \"%s\", \"rounds\": %d, \"ncpu\": %d, \"load_after\": \"%s\", \"torch\": %s, \"blas\": %s, \"blas_core\": \"%s\", \"flops\": \"matmuls only: 2*M*K*N forward, twice that backward\", \"median_over_rounds\": true, \"models\": {%s}, \"raw\": [", variant, kern, cc, rounds, ncpu, load, (tver == "" ? "null" : "\"" tver "\""), (blas == "" ? "null" : "\"" blas "\""), bcore, M > out
     for (i = 1; i <= nraw; i++) printf "%s%s", (i > 1 ? ", " : ""), raw[i] > out

@@ -12,6 +12,12 @@ with the same fields, so tools/bench.sh can put the two side by side:
     lab02        the full-batch step of part 1 [57]: one_hot(xs) @ W over all
                  bigrams of data/names.txt, softmax by hand, 0.01*mean(W^2), lr 50
     lab02gather  the same with logits = W[xs] (the row gather the C kit uses)
+    lab06manual  part 4's exercise 4: the batchnorm MLP with b1 and epsilon
+                 1e-5 (hidden 200; bngain, bnbias from a generator seeded 42, as
+                 lab 06 draws them), one step under torch.no_grad() with the
+                 lecture's manual backward (its dC loop as one index_add_),
+                 lr 0.1 throughout
+    lab06autograd  the same forward and update with loss.backward()
 
 What it is not: a test. It never fails a build; tools/bench.sh reports when
 torch is missing.
@@ -197,9 +203,72 @@ def make_lab02(xs, ys, g, gather):
     return step, flops
 
 
+def make_lab06(Xtr, Ytr, g, manual):
+    n = 32
+    C = torch.randn((27, 10), generator=g)
+    W1 = torch.randn((30, 200), generator=g) * (5 / 3) / (30 ** 0.5)
+    b1 = torch.randn(200, generator=g) * 0.1
+    W2 = torch.randn((200, 27), generator=g) * 0.1
+    b2 = torch.randn(27, generator=g) * 0.1
+    gbn = torch.Generator().manual_seed(42)
+    bngain = torch.randn((1, 200), generator=gbn) * 0.1 + 1.0
+    bnbias = torch.randn((1, 200), generator=gbn) * 0.1
+    params = [C, W1, b1, W2, b2, bngain, bnbias]
+    for p in params:
+        p.requires_grad = not manual
+
+    def forward(Xb, Yb):
+        emb = C[Xb]
+        embcat = emb.view(emb.shape[0], -1)
+        hprebn = embcat @ W1 + b1
+        bnmean = hprebn.mean(0, keepdim=True)
+        bnvar = hprebn.var(0, keepdim=True, unbiased=True)
+        bnvar_inv = (bnvar + 1e-5) ** -0.5
+        bnraw = (hprebn - bnmean) * bnvar_inv
+        hpreact = bngain * bnraw + bnbias
+        h = torch.tanh(hpreact)
+        logits = h @ W2 + b2
+        return F.cross_entropy(logits, Yb), (emb, embcat, bnvar_inv, bnraw, h, logits)
+
+    def step():
+        ix = torch.randint(0, Xtr.shape[0], (n,), generator=g)
+        Xb, Yb = Xtr[ix], Ytr[ix]
+        if not manual:
+            loss, _ = forward(Xb, Yb)
+            for p in params:
+                p.grad = None
+            loss.backward()
+            for p in params:
+                p.data += -0.1 * p.grad
+            return loss
+        with torch.no_grad():
+            loss, (emb, embcat, bnvar_inv, bnraw, h, logits) = forward(Xb, Yb)
+            dlogits = F.softmax(logits, 1)
+            dlogits[range(n), Yb] -= 1
+            dlogits /= n
+            dh = dlogits @ W2.T
+            dW2 = h.T @ dlogits
+            db2 = dlogits.sum(0)
+            dhpreact = (1.0 - h ** 2) * dh
+            dbngain = (bnraw * dhpreact).sum(0, keepdim=True)
+            dbnbias = dhpreact.sum(0, keepdim=True)
+            dhprebn = bngain * bnvar_inv / n * (n * dhpreact - dhpreact.sum(0) - n / (n - 1) * bnraw * (dhpreact * bnraw).sum(0))
+            dembcat = dhprebn @ W1.T
+            dW1 = embcat.T @ dhprebn
+            db1 = dhprebn.sum(0)
+            demb = dembcat.view(emb.shape)
+            dC = torch.zeros_like(C).index_add_(0, Xb.view(-1), demb.view(-1, 10))  # the lecture's loop over Xb
+            for p, grad in zip(params, [dC, dW1, db1, dW2, db2, dbngain, dbnbias]):
+                p.data += -0.1 * grad
+        return loss
+
+    flops = 3 * (2 * 32 * 30 * 200 + 2 * 32 * 200 * 27)
+    return step, flops
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--model", required=True, choices=["lab03", "lab05", "lab02", "lab02gather"])
+    ap.add_argument("--model", required=True, choices=["lab03", "lab05", "lab02", "lab02gather", "lab06manual", "lab06autograd"])
     ap.add_argument("--steps", type=int, default=0, help="timed steps (default: per model)")
     ap.add_argument("--warmup", type=int, default=-1, help="untimed steps first (default: per model)")
     ap.add_argument("--data", default="data/names.txt")
@@ -214,7 +283,10 @@ def main():
         n = xs.nelement()
     else:
         Xtr, Ytr = load(a.data, 3)
-        step, flops = (make_lab03 if a.model == "lab03" else make_lab05)(Xtr, Ytr, g)
+        if a.model.startswith("lab06"):
+            step, flops = make_lab06(Xtr, Ytr, g, a.model == "lab06manual")
+        else:
+            step, flops = (make_lab03 if a.model == "lab03" else make_lab05)(Xtr, Ytr, g)
         steps, warm = a.steps or 5000, 200
         n = Xtr.shape[0]
     if a.warmup >= 0:

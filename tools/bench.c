@@ -49,7 +49,8 @@
  *          b1 kept, epsilon 1e-5, bngain/bnbias from their own seed), one
  *          training step with the manual backward (manual_backward, in
  *          no-grad mode: the core records no tape). lr 0.1, then 0.01 from
- *          half the steps, as the lecture.
+ *          half the steps, as the lecture (model_train's schedule, in each of
+ *          its two calls: the warmup steps, then the timed ones).
  *   lab06autograd  the same step with the core's tape and tensor_backward.
  *          Both are lab 06's own code, not a copy: the bench links
  *          solutions/06_backprop/model.o and backprop.o (the Makefile's bench

@@ -220,7 +220,7 @@ END {
         kq = "c" SUBSEP "lab02gce"
         if (m == "lab02" && n[kq]) line("C (W[xs] and CE as one op)", kq)
         kn = "c" SUBSEP "lab02counts"
-        if (m == "lab02" && n[kn]) line("C (count table, lab 02 default)", kn)
+        if (m == "lab02" && n[kn]) line("C (count table: the same loss and gradient from counts)", kn)
         J = ""
         if (n[kc] && n[kt]) ratio(kc, kt, "lecture", target[m])
         if (m == "lab02" && n[kc] && n[kg]) ratio(kc, kg, "gather", target[m])

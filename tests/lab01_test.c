@@ -18,6 +18,7 @@
 #include "bigram.h"
 #include "data.h"      // words_load, stoi, VOCAB
 #include "harness.h"
+#include "kit.h"       // kit_last_failure
 #include "rng.h"
 
 #define LECTURE_SEED 2147483647u
@@ -131,8 +132,7 @@ START_TEST(test_count)
 
     // the shipped data: every cell against a count made here with plain loops
     Words all;
-    char err[512];
-    ck_assert_msg(words_load(&all, NAMES, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(words_load(&all, NAMES) == 0, "%s", kit_last_failure());
     int nwords;
     static int32_t ref[VOCAB][VOCAB];
     long want_total = count_names_file(ref, &nwords);
@@ -257,8 +257,7 @@ START_TEST(test_nll)
 
     // the whole shipped dataset, float64 targets of LECTURE_TARGETS §7 (ssa2018)
     Words all;
-    char err[512];
-    ck_assert_msg(words_load(&all, NAMES, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(words_load(&all, NAMES) == 0, "%s", kit_last_failure());
     int nwords;
     static int32_t S[VOCAB][VOCAB];
     count_names_file(S, &nwords);
@@ -294,8 +293,7 @@ START_TEST(test_fig_counts)
     EXPECT_INT_EQ(L[14][0], 6763, "lecture: N['n']['.'], the largest cell");
 
     Words all;
-    char err[512];
-    ck_assert_msg(words_load(&all, NAMES, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(words_load(&all, NAMES) == 0, "%s", kit_last_failure());
     bigram_count(&all, N);
     int bi = 0, bj = 0;
     seen = 0;

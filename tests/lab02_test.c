@@ -22,6 +22,7 @@
 
 #include "data.h"
 #include "harness.h"
+#include "kit.h"       // kit_last_failure
 #include "nn.h"
 #include "rng.h"
 #include "tensor.h"
@@ -147,8 +148,7 @@ START_TEST(test_pairs)
 
     // the shipped data, against pairs read here line by line
     Words all;
-    char err[512];
-    ck_assert_msg(words_load(&all, NAMES, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(words_load(&all, NAMES) == 0, "%s", kit_last_failure());
     nn_pairs_build(&p, &all);
     EXPECT_INT_EQ(p.n, 229804, "pairs in data/names.txt (LECTURE_TARGETS §7)");
     FILE *f = fopen(NAMES, "r");
@@ -430,8 +430,7 @@ START_TEST(test_fast_path)
 
     // data/names.txt: the table against one counted here, then both paths
     Words all;
-    char err[512];
-    ck_assert_msg(words_load(&all, NAMES, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(words_load(&all, NAMES) == 0, "%s", kit_last_failure());
     Pairs d = {0};
     nn_pairs_build(&d, &all);
     static NnCounts c;

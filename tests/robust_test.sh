@@ -339,7 +339,7 @@ if selected train.2; then
     env --default-signal=INT "$L03" train --steps 100000000 --quiet --data "$SMALL" --out "$S" > "$W/train.2.stdout" 2> "$W/train.2.stderr" &
     pid=$!
     for _ in $(seq 1 300); do
-      n=$(grep -vc '^#' "$S/loss.tsv.tmp" 2>/dev/null)
+      n=$(cat "$S"/loss.tsv.*.tmp 2>/dev/null | grep -vc '^#')   # the run's own temporary log (output.h)
       [ "${n:-0}" -gt 50 ] && break
       sleep 0.1
     done
@@ -390,7 +390,7 @@ for d in solutions/[0-9][0-9]_*/; do
 done
 
 # ---- fuzz inputs: the seed corpus and every committed crash, replayed (gcc build) -----------
-CORE="common/kit.c common/arena.c common/rng.c common/data.c common/train.c"
+CORE="common/kit.c common/arena.c common/rng.c common/data.c common/output.c common/checkpoint.c"
 SANFLAGS=""
 if echo 'int main(void){return 0;}' | gcc -x c -fsanitize=address,undefined - -o "$W/probe" 2>/dev/null; then
   SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all"

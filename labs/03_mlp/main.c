@@ -24,7 +24,10 @@
 #include "data.h"   // words_load, words_split, dataset_free
 #include "kit.h"
 #include "mlp.h"    // the lab
-#include "train.h"  // kit_parse_args, progress, tsv, checkpoints, json
+#include "args.h"   // kit_parse_args
+#include "checkpoint.h" // ckpt_load
+#include "output.h" // progress, tsv, json
+#include "train.h"  // kit_loss_ok, train_save
 
 /** The seed of the lecture's split: `random.seed(42); random.shuffle(words)`. */
 #define SPLIT_SEED 42UL
@@ -51,13 +54,13 @@ static void free_splits(Splits *s)
 static void load_splits(const KitArgs *a, int T, Splits *s)
 {
     Words all = {0}, wtr = {0}, wdev = {0}, wte = {0};
-    char err[512];
-    if (words_load(&all, a->data, err, sizeof err) != 0) {
-        fprintf(stderr, "%s\n", err);
+    if (words_load(&all, a->data) != 0)
+        exit(1);
+    s->n_words = all.n;
+    if (words_split(&all, SPLIT_SEED, &wtr, &wdev, &wte) != 0) {   // too few names: said the minimum
+        words_free(&all);
         exit(1);
     }
-    s->n_words = all.n;
-    words_split(&all, SPLIT_SEED, &wtr, &wdev, &wte);
     build_dataset(&s->tr, &wtr, T);   // lab03.1
     build_dataset(&s->dev, &wdev, T);
     build_dataset(&s->te, &wte, T);
@@ -115,13 +118,10 @@ static void ckpt_path(const KitArgs *a, char *buf, size_t len)
 /* 0, or -1 after one line on stderr. */
 static int load_model(const KitArgs *a, Mlp *m)
 {
-    char path[600], err[512];
+    char path[600];
     ckpt_path(a, path, sizeof path);
-    if (ckpt_load(path, m->params, PARAM_NAMES, MLP_NPARAMS, err, sizeof err) != 0) {
-        // one line: the loader's reason and hint, then what else must match the training run
-        fprintf(stderr, "%s (sample and eval also need the --block, --emb, --hidden and --out of the training run)\n", err);
+    if (ckpt_load(path, m->params, PARAM_NAMES, MLP_NPARAMS) != 0)   // one line: the loader's reason and hint
         return -1;
-    }
     return 0;
 }
 
@@ -161,7 +161,7 @@ static int cmd_train(const KitArgs *a, int T, int emb, int hidden)
             first_loss = loss;
         if (!kit_loss_ok(loss, i)) {  // the log keeps steps 0..i-1; no checkpoint of a diverged model
             progress_end(&p);
-            tsv_close(&log);
+            (void)!tsv_close(&log);   // exit 1 either way; a failed rename said why
             rc = 1;
             goto done;
         }
@@ -172,14 +172,12 @@ static int cmd_train(const KitArgs *a, int T, int emb, int hidden)
         progress_update(&p, i, loss, lr);
     }
     double seconds = progress_end(&p);
-    tsv_close(&log);
 
     double train_loss = mlp_split_loss(&m, &s.tr);  // lab03.7
     double dev_loss = mlp_split_loss(&m, &s.dev);
-    char path[600], err[512];
+    char path[600];
     ckpt_path(a, path, sizeof path);
-    if (ckpt_save(path, m.params, PARAM_NAMES, MLP_NPARAMS, err, sizeof err) != 0) {
-        fprintf(stderr, "%s\n", err);
+    if (train_save(path, m.params, PARAM_NAMES, MLP_NPARAMS, &log, a->steps, a->quiet) != 0) {   // model.ckpt and loss.tsv together
         rc = 1;
         goto done;
     }
@@ -190,7 +188,7 @@ static int cmd_train(const KitArgs *a, int T, int emb, int hidden)
     if (!a->quiet) {
         printf("trained %ld steps in %.1f s\n", a->steps, seconds);
         printf("train loss %.4f\ndev loss   %.4f\n", train_loss, dev_loss);
-        printf("wrote %s/loss.tsv and %s%s\n", a->out, path, emb == 2 ? " and embedding.tsv" : "");
+        if (a->steps > 0) printf("wrote %s/loss.tsv and %s%s\n", a->out, path, emb == 2 ? " and embedding.tsv" : "");
         printf("next: names from this checkpoint: make lab03 ARGS=\"sample\" (the solution's: make lab03-solution ARGS=\"sample\"), or make plots\n");
     }
     if (a->json) {
@@ -204,7 +202,7 @@ static int cmd_train(const KitArgs *a, int T, int emb, int hidden)
         json_num(stdout, "dev_loss", dev_loss);
         json_num(stdout, "steps", (double)a->steps);
         json_num(stdout, "seconds", seconds);
-        json_end(stdout);
+        if (json_end(stdout) != 0) rc = 1;
     }
 done:
     graph_free(&g);
@@ -243,7 +241,7 @@ static int cmd_lrsearch(const KitArgs *a, int T, int emb, int hidden)
     }
     for (int i = 0; i < n; i++)
         tsv_row(&log, "%d\t%.7f\t%g\t%.6f", i, lre[i], powf(10.0f, lre[i]), losses[i]);
-    tsv_close(&log);
+    int rc = tsv_close(&log) != 0 ? 1 : 0;   // tsv_close said why
 
     // The raw curve is noisy (each point is one minibatch), so find its lowest
     // point on a moving average; losses that blew up (nan) are skipped.
@@ -270,13 +268,13 @@ static int cmd_lrsearch(const KitArgs *a, int T, int emb, int hidden)
         json_num(stdout, "steps", n);
         json_num(stdout, "best_exponent", best >= 0 ? lre[best] : NAN);
         json_num(stdout, "best_smoothed_loss", best_avg);
-        json_end(stdout);
+        if (json_end(stdout) != 0) rc = 1;
     }
     free(lre);
     free(losses);
     graph_free(&g);
     free_splits(&s);
-    return 0;
+    return rc;
 }
 
 static int cmd_sample(const KitArgs *a, int T, int emb, int hidden, int count)
@@ -325,7 +323,11 @@ static int cmd_eval(const KitArgs *a, int T, int emb, int hidden)
         json_begin(stdout);
         json_num(stdout, "train_loss", train_loss);
         json_num(stdout, "dev_loss", dev_loss);
-        json_end(stdout);
+        if (json_end(stdout) != 0) {
+            graph_free(&g);
+            free_splits(&s);
+            return 1;
+        }
     }
     graph_free(&g);
     free_splits(&s);

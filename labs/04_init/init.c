@@ -202,7 +202,7 @@ double mlp_train(Mlp *m, const Dataset *tr, TorchRng *rng, const TrainConfig *cf
             first->loss = loss;
         }
         if (!kit_loss_ok(loss, i)) {
-            tsv_close(log);
+            (void)!tsv_close(log);   // exit 1 either way; a failed rename said why
             exit(1);
         }
         params_zero_grad(m->params, 5);

@@ -241,7 +241,7 @@ double bnmlp_train(BnMlp *m, const Dataset *tr, TorchRng *rng, long steps, int b
         double loss = tensor_item(f.loss);
         if (i == 0) first = loss;
         if (!kit_loss_ok(loss, i)) {
-            tsv_close(log);
+            (void)!tsv_close(log);   // exit 1 either way; a failed rename said why
             exit(1);
         }
         params_zero_grad(m->params, BN_NPARAMS);

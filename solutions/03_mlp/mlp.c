@@ -21,7 +21,8 @@
 #include <string.h>
 
 #include "kit.h"    // KIT_CHECK, KIT_TODO
-#include "train.h"  // eval_in_batches, tsv_open
+#include "output.h" // tsv_open
+#include "train.h"  // eval_in_batches
 
 /* ========================================================================= */
 /* Given: the parameters, in the lecture's order                             */
@@ -404,6 +405,5 @@ int mlp_write_embedding(const Mlp *m, const char *dir)
         const float *row = m->C->data + (size_t)i * m->n_embd;  // C[i], [C]
         tsv_row(&log, "%c\t%.6f\t%.6f", itos(i), row[0], row[1]);
     }
-    tsv_close(&log);
-    return 0;
+    return tsv_close(&log);   // 0, or -1 after one line
 }

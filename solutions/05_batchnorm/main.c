@@ -25,6 +25,8 @@
 #include "kit.h"
 #include "rng.h"
 #include "tensor.h"
+#include "args.h"
+#include "output.h"
 #include "train.h"
 
 #define HIST_BINS 100  /* torch.histogram's default */
@@ -81,7 +83,7 @@ static BnResult run_bnmlp(const KitArgs *a, const Dataset *tr, const Dataset *de
     TsvLog tsv;
     bool logged = tsv_open(&tsv, a->out, "loss_bn.tsv", "step loss lr") == 0;
     r.first = bnmlp_train(&m, tr, &rng, a->steps, a->batch, a->lr, logged ? &tsv : NULL, a->quiet);
-    if (logged) tsv_close(&tsv);
+    if (logged) (void)!tsv_close(&tsv);   // a failure is said and counted: main's exit status
 
     // calibrate over the whole training set, then put the running estimate beside it
     bn_calibrate(&m, tr, m.bnmean_cal->data, m.bnstd_cal->data);
@@ -89,7 +91,7 @@ static BnResult run_bnmlp(const KitArgs *a, const Dataset *tr, const Dataset *de
         for (int j = 0; j < m.n_hidden; j++)
             tsv_row(&tsv, "%d\t%.6f\t%.6f\t%.6f\t%.6f", j, m.bnmean_running->data[j], m.bnmean_cal->data[j],
                     m.bnstd_running->data[j], m.bnstd_cal->data[j]);
-        tsv_close(&tsv);
+        (void)!tsv_close(&tsv);   // a failure is said and counted: main's exit status (kit_output_failures)
     }
     for (int j = 0; j < m.n_hidden; j++) {
         r.mean_diff += fabs(m.bnmean_running->data[j] - m.bnmean_cal->data[j]) / m.n_hidden;
@@ -173,7 +175,7 @@ static void write_hists(const char *dir, const char *file, const char *stats_fil
             }
             tsv_row(&tsv, "%s", row);
         }
-        tsv_close(&tsv);
+        (void)!tsv_close(&tsv);   // a failure is said and counted: main's exit status (kit_output_failures)
     }
     if (tsv_open(&tsv, dir, stats_file, stats_cols) == 0) {
         for (int i = 0; i < k; i++) {
@@ -181,7 +183,7 @@ static void write_hists(const char *dir, const char *file, const char *stats_fil
             tsv_row(&tsv, "%s\t%.6g\t%.6g\t%.4f\t%.6g", labels[i], st.mean, st.std, 100.0 * st.saturated,
                     extra ? extra[i] : 0.0);
         }
-        tsv_close(&tsv);
+        (void)!tsv_close(&tsv);   // a failure is said and counted: main's exit status (kit_output_failures)
     }
     free(c);
     free(d);
@@ -309,7 +311,7 @@ static DeepResult run_deep(const KitArgs *a, const Dataset *tr, const Dataset *d
                 len += snprintf(row + len, sizeof row - (size_t)len, "\t%.4f", ud[s * net.n_params + widx[i]]);
             tsv_row(&tsv, "%s", row);
         }
-        tsv_close(&tsv);
+        (void)!tsv_close(&tsv);   // a failure is said and counted: main's exit status (kit_output_failures)
     }
     printf("  update:data log10 at the last step:");
     for (int i = 0; i < nw && i < 8; i++) {
@@ -365,12 +367,12 @@ int main(int argc, char **argv)
     }
 
     Words all, tr_w, dev_w, te_w;
-    char err[512];
-    if (words_load(&all, a.data, err, sizeof err) != 0) {
-        fprintf(stderr, "%s\n", err);
+    if (words_load(&all, a.data) != 0)
+        return 1;
+    if (words_split(&all, 42, &tr_w, &dev_w, &te_w) != 0) {
+        words_free(&all);
         return 1;
     }
-    words_split(&all, 42, &tr_w, &dev_w, &te_w);
     Dataset tr, dev;
     dataset_build(&tr, &tr_w, BN_BLOCK);
     dataset_build(&dev, &dev_w, BN_BLOCK);
@@ -417,7 +419,7 @@ int main(int argc, char **argv)
             json_num(stdout, "nobn_params", (double)without.nparams);
             json_num(stdout, "nobn_train", without.train);
         }
-        json_end(stdout);
+        (void)!json_end(stdout);   // a failure is said and counted: the exit status below
     }
     if (!a.quiet) printf("figures: data in %s; next: make plots, then make check LAB=05\n", a.out);
     dataset_free(&tr);
@@ -426,5 +428,5 @@ int main(int argc, char **argv)
     words_free(&dev_w);
     words_free(&te_w);
     words_free(&all);
-    return 0;
+    return kit_output_failures() > 0 ? 1 : 0;   // a figure's file that could not be written
 }

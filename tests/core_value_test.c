@@ -1,6 +1,6 @@
 /*
  * core_value_test.c: checks of the scalar autograd (common/value.h) against
- * the micrograd lecture's own figures (LECTURE_TARGETS.md §6), finite
+ * the micrograd lecture's own figures, finite
  * differences, and the promises of the pool.
  *
  * What it is: one titled step per lecture figure or promise, ids core.value.N.

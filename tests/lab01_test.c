@@ -139,7 +139,7 @@ START_TEST(test_count)
     total = bigram_count(&all, N);
     EXPECT_INT_EQ(all.n, nwords, "words in data/names.txt");
     EXPECT_INT_EQ(total, want_total, "bigrams in data/names.txt");
-    EXPECT_INT_EQ(total, 229804, "bigrams in data/names.txt (LECTURE_TARGETS §7)");
+    EXPECT_INT_EQ(total, 229804, "bigrams in data/names.txt");
     EXPECT_INT_EQ(N[0][1], 4438, "N['.']['a'] in data/names.txt");
     expect_counts_equal(N, ref, "data/names.txt");
     harness_note("data/names.txt: %ld bigrams, N['.']['a'] = %d, N['n']['.'] = %d", total, (int)N[0][1], (int)N[14][0]);
@@ -255,7 +255,7 @@ START_TEST(test_nll)
     EXPECT_NEAR(nll1, nll_reference(P, andrejq, 1), 1e-9, "\"andrejq\" with +1 smoothing");
     EXPECT_NEAR(nll1, 3.4834, 5e-5, "\"andrejq\" with +1 smoothing, as the lecture printed");
 
-    // the whole shipped dataset, float64 targets of LECTURE_TARGETS §7 (ssa2018)
+    // the whole shipped dataset, float64 targets of the lecture's figures (ssa2018)
     Words all;
     ck_assert_msg(words_load(&all, NAMES) == 0, "%s", kit_last_failure());
     int nwords;

@@ -150,7 +150,7 @@ START_TEST(test_pairs)
     Words all;
     ck_assert_msg(words_load(&all, NAMES) == 0, "%s", kit_last_failure());
     nn_pairs_build(&p, &all);
-    EXPECT_INT_EQ(p.n, 229804, "pairs in data/names.txt (LECTURE_TARGETS §7)");
+    EXPECT_INT_EQ(p.n, 229804, "pairs in data/names.txt");
     FILE *f = fopen(NAMES, "r");
     ck_assert(f != NULL);
     char line[256];

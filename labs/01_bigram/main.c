@@ -8,7 +8,7 @@
  *   lab01 sample -n 20       sample 20 names
  *   lab01 eval               the dataset's average NLL, smoothed and unsmoothed
  *   lab01 eval --word NAME   the NLL of one name, bigram by bigram
- * Shared flags (--data --seed --out --json --quiet --help) come from train.h
+ * Shared flags (--data --seed --out --json --quiet --help) come from args.h
  * (--steps --batch --lr are refused: nothing is trained here);
  * --smooth K sets the add-k smoothing (default 1, the lecture's "+1").
  * What it is not: where the model lives (bigram.c) or where figures are drawn
@@ -155,7 +155,7 @@ int main(int argc, char **argv)
         "  lab01 train                      counts, top bigrams, 5 samples, NLL; writes counts.tsv\n"
         "  lab01 sample -n 20               20 names from the +1-smoothed table\n"
         "  lab01 eval --word andrejq        one name's NLL (infinite without smoothing)\n"
-        "  lab01 train --data ../shared/data/makemore-names.txt   the lecture's dataset\n",
+        "  lab01 train --data FILE          another words file, e.g. makemore's own names.txt\n",
         "--steps --batch --lr"};  // counted, not trained: these shared flags would do nothing
     KitArgs a;
     kit_args_defaults(&a, "lab01");

@@ -12,7 +12,7 @@
  *              --@ W1 + b1, tanh--> h [B, H] --@ W2 + b2--> logits [B, V]
  *
  * What it is not: the core. The tensors, autograd, random numbers, data loading
- * and checkpoints come from common/ (tensor.h, rng.h, data.h, train.h); here
+ * and checkpoints come from common/ (tensor.h, rng.h, data.h, checkpoint.h); here
  * you only wire them together. Not here either: the fixes to this net's bad
  * initialisation (that is lab 04).
  *

@@ -11,7 +11,7 @@
  *       <out>/W.ckpt, samples 5 names
  *   lab02 sample -n 20    20 names from the W saved by the last `train`
  * Shared flags (--data --seed --steps --lr --out --json --quiet --help) come
- * from train.h. --batch is refused (KitProgram.unused): the lecture trains on
+ * from args.h. --batch is refused (KitProgram.unused): the lecture trains on
  * the whole dataset every step.
  * Default --steps is 300: the lecture re-ran its one-step cell about 266 times
  * (loss 2.4818); any W after 250 to 399 steps samples the lecture's names, and
@@ -195,7 +195,7 @@ int main(int argc, char **argv)
         "  lab02 train --forward onehot --chunk 0\n"
         "                                    the same through your nn_step, all pairs at once: 180 MB, not 11\n"
         "  lab02 sample -n 20                20 names from the last trained W\n"
-        "  lab02 train --data ../shared/data/makemore-names.txt   the lecture's dataset\n",
+        "  lab02 train --data FILE           another words file, e.g. makemore's own names.txt\n",
         "--batch"};  // every step takes the whole dataset, as the lecture
     KitArgs a;
     kit_args_defaults(&a, "lab02");

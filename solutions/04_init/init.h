@@ -21,7 +21,7 @@
 #include "data.h"    // Dataset, VOCAB
 #include "rng.h"     // TorchRng
 #include "tensor.h"  // Tensor, Graph, tensor_scale_
-#include "train.h"   // TsvLog
+#include "train.h"   // TsvLog (output.h), kit_loss_ok, eval_in_batches
 
 /** The lecture's hyperparameters (makemore part 3, same net as part 2). */
 #define INIT_BLOCK 3          /**< T */

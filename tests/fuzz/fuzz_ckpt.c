@@ -1,6 +1,6 @@
 /*
  * fuzz_ckpt.c: a libFuzzer harness for the checkpoint loader (ckpt_load in
- * common/train.c).
+ * common/checkpoint.c).
  *
  * What it is: every input the fuzzer invents is written to a scratch file and
  * loaded into a small fixed model (C [5, 2], W1 [2, 3], b1 [3]). Each input is
@@ -14,7 +14,8 @@
  * those) and not a test of ckpt_save on odd models.
  *
  * The model's tensors are built by hand (Tensor's public fields: data, shape,
- * numel), so this harness needs only train.c and kit.c, not the autograd core.
+ * numel), so this harness needs only checkpoint.c, output.c and kit.c, not the
+ * autograd core.
  * Build and run: tools/fuzz.sh (`make fuzz`). Replay inputs: FUZZ_VERBOSE=1 ./fuzz_ckpt FILE...
  * A crash leaves crash-<sha1>: commit it under tests/fuzz/regressions/ckpt/.
  */

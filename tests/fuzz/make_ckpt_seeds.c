@@ -6,7 +6,7 @@
  * checkpoint goes bad next to it, so the fuzzer starts from every branch of
  * ckpt_load instead of having to discover the format. Run it by hand when the
  * format changes (the outputs are committed):
- *   gcc -std=c11 -Icommon tests/fuzz/make_ckpt_seeds.c common/train.c common/kit.c -lm -o build/make_ckpt_seeds
+ *   gcc -std=c11 -Icommon tests/fuzz/make_ckpt_seeds.c common/checkpoint.c common/output.c common/kit.c -lm -o build/make_ckpt_seeds
  *   ./build/make_ckpt_seeds tests/fuzz/corpus/ckpt
  * What it is not: a test; it asserts nothing about the loader.
  */

@@ -24,9 +24,8 @@
 bool kit_loss_ok(double loss, long step)
 {
     if (isfinite(loss)) return true;
-    fflush(stdout);
-    fprintf(stderr, "step %ld: loss is %s. HINT: the learning rate may be too high or the initialization too large; try a smaller --lr, e.g. a tenth of the current one\n",
-            step, isnan(loss) ? "nan" : loss > 0 ? "inf" : "-inf");
+    kit_fail("step %ld: loss is %s. HINT: the learning rate may be too high or the initialization too large; try a smaller --lr, e.g. a tenth of the current one",
+             step, isnan(loss) ? "nan" : loss > 0 ? "inf" : "-inf");   /* a run that diverged: bad input, one line */
     return false;
 }
 

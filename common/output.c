@@ -7,7 +7,8 @@
  * next command) sees the previous file or the whole new one, never a mix.
  * What it is not: a general logging library.
  */
-#define _POSIX_C_SOURCE 200809L /* isatty, fileno, mkdir, fcntl, getpid */
+#define _POSIX_C_SOURCE 200809L /* isatty, fileno, mkdir, open, getpid */
+#define _DEFAULT_SOURCE         /* flock */
 
 #include "output.h"
 
@@ -17,6 +18,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -126,14 +128,14 @@ int kit_mkdirs(const char *dir)
 }
 
 /*
- * The lock is a POSIX record lock on `<dir>/.lock`. Such a lock belongs to the
- * process: it ends when the process ends (however it ends: no stale lock after
- * a kill), a second lock by the same process is granted, and closing any
- * descriptor of the file would drop it. So the file is opened once per
- * directory and kept open, and the directories locked are remembered by
- * device and inode (two spellings of one directory are one lock).
+ * The lock is flock() on the directory itself, so it leaves no file behind.
+ * It belongs to the open directory: it ends when the process ends, however it
+ * ends (no stale lock after a kill or Ctrl-C). A second open of the same
+ * directory by the same process would be a second holder and be refused, so
+ * the directory is opened once and kept open, and the directories locked are
+ * remembered by device and inode (two spellings of one directory are one lock).
  */
-enum { MAX_LOCKED = 16 };
+enum { MAX_LOCKED = 64 };
 static struct { dev_t dev; ino_t ino; } locked[MAX_LOCKED];
 static int nlocked;
 
@@ -146,33 +148,20 @@ int kit_lock_dir(const char *dir)
         return kit_fail("%s: not a directory. HINT: pass a writable directory with --out", sd);
     for (int i = 0; i < nlocked; i++)
         if (locked[i].dev == st.st_dev && locked[i].ino == st.st_ino) return 0;
-    char path[1100];
-    if (snprintf(path, sizeof path, "%s/.lock", dir) >= (int)sizeof path)
-        return kit_fail("%s: path too long. HINT: pass a shorter --out", sd);
-    int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if (nlocked == MAX_LOCKED) return 0;   /* a process writing into 64 directories: no lock beyond them */
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
-        return kit_fail("%s: cannot write into this directory: %s. HINT: pass a writable directory with --out", sd, strerror(errno));
-    struct flock fl = {0};
-    fl.l_type = F_WRLCK;
-    fl.l_whence = SEEK_SET;
-    if (fcntl(fd, F_SETLK, &fl) != 0) {
+        return kit_fail("%s: cannot open the directory: %s. HINT: pass a writable directory with --out", sd, strerror(errno));
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
         int e = errno;
-        struct flock who = fl;
-        long pid = fcntl(fd, F_GETLK, &who) == 0 && who.l_type != F_UNLCK ? (long)who.l_pid : 0;
         close(fd);
-        if (e == EACCES || e == EAGAIN) {
-            char by[40] = "";
-            if (pid > 0) snprintf(by, sizeof by, " (pid %ld)", pid);
-            return kit_fail("%s: another run%s is writing into this directory. HINT: wait for it to finish, or pass another --out",
-                            sd, by);
-        }
-        return kit_fail("%s: cannot lock %s/.lock: %s. HINT: pass a directory on a local disk with --out", sd, sd, strerror(e));
+        if (e == EWOULDBLOCK)
+            return kit_fail("%s: another run is writing into this directory. HINT: wait for it to finish, or pass another --out", sd);
+        return kit_fail("%s: cannot lock the directory: %s. HINT: pass a directory on a local disk with --out", sd, strerror(e));
     }
-    if (nlocked < MAX_LOCKED) {   /* beyond that, the lock is taken again (and granted) each time */
-        locked[nlocked].dev = st.st_dev;
-        locked[nlocked].ino = st.st_ino;
-        nlocked++;
-    }
+    locked[nlocked].dev = st.st_dev;
+    locked[nlocked].ino = st.st_ino;
+    nlocked++;
     return 0;   /* fd stays open: closing it would drop the lock */
 }
 

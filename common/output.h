@@ -12,9 +12,10 @@
  * - a log is written to a temporary file of its own (`loss.tsv.<pid>.<k>.tmp`,
  *   created with O_EXCL, so a file or symlink already there is never written
  *   through) and renamed to its name only when it is whole (tsv_close);
- * - the first writer of a directory takes a lock on it (`<dir>/.lock`) for the
- *   rest of the process: a second run writing into the same --out is refused
- *   with one line instead of mixing its files with the first one's;
+ * - the first writer of a directory takes a lock on it (flock on the
+ *   directory, no file left behind) for the rest of the process: a second run
+ *   writing into the same --out is refused with one line instead of mixing its
+ *   files with the first one's;
  * - every function that could not write what it promised says so in one line
  *   (kit_fail) and returns -1, and kit_output_failures() counts them, so that
  *   main can end with a non-zero status when any output is missing.
@@ -81,7 +82,8 @@ int kit_mkdirs(const char *dir);
 /**
  * @brief Take the write lock of @p dir for the rest of the process (tsv_open
  * and ckpt_save call it; taking it again is free). Another process holding it
- * is refused: `DIR: another run (pid N) is writing into this directory. HINT: ...`.
+ * is refused: `DIR: another run is writing into this directory. HINT: ...`.
+ * The lock ends with the process, however it ends.
  * @return 0, or -1 after one line.
  */
 int kit_lock_dir(const char *dir) KIT_MUST_CHECK;

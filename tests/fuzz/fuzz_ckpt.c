@@ -32,7 +32,7 @@
 #include "checkpoint.h"
 #include "kit.h"
 
-static char scratch[256], resaved[300], folder[240], lockfile[260];
+static char scratch[256], resaved[300], folder[240];
 /* FUZZ_VERBOSE=1: print each input's verdict (for replaying a corpus by hand). */
 static int verbose;
 /* FUZZ_LAX_MESSAGES=1: accept non-printable bytes in a refusal message, to
@@ -43,7 +43,6 @@ static void remove_scratch(void)
 {
     if (scratch[0]) unlink(scratch);
     if (resaved[0]) unlink(resaved);
-    if (lockfile[0]) unlink(lockfile);
     if (folder[0]) rmdir(folder);
 }
 
@@ -104,7 +103,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     }
     snprintf(scratch, sizeof scratch, "%s/in.ckpt", folder);
     snprintf(resaved, sizeof resaved, "%s/again.ckpt", folder);
-    snprintf(lockfile, sizeof lockfile, "%s/.lock", folder);
     kit_set_failure_quiet(true);   /* each refusal's line is checked below, not printed */
     atexit(remove_scratch);
     kit_set_error_handler(error_is_a_crash);

@@ -1,7 +1,7 @@
 /*
  * value.c: scalar autograd, micrograd's engine.py in C (see value.h).
  *
- * What it is: the pool that owns every Value, the ops, each op's backward
+ * What it is: the pool that owns every Value (on the arenas of arena.h), the ops, each op's backward
  * directly under its forward, the iterative topological sort, backward, and
  * the Graphviz dump. Read it top to bottom in the order of the lecture.
  * What it is not: the tensor engine the labs train on (tensor.c).
@@ -20,59 +20,87 @@
 #include "kit.h"
 
 /* ---------------------------------------------------------------------------
- * The pool: Values come from chunks, never from one malloc each
+ * The pool: Values come from slabs carved out of two arenas
+ *
+ * A slab is one arena allocation holding slab_values Values; the pool hands
+ * them out one by one. The slabs are linked so value_zero_grad can visit every
+ * Value. Kept Values (made before the mark) come from the arena `kept`,
+ * temporaries from `temp`; rewinding resets `temp` alone, and arena_reset grows
+ * it once to the step's high-water mark, so later steps fit without malloc.
  * ------------------------------------------------------------------------- */
 
-struct ValueChunk {
-    ValueChunk *next;   /* the next (newer, larger) chunk, or NULL */
-    size_t cap;         /* Values this chunk holds */
-    size_t used;        /* Values handed out since the last reset */
+struct ValueSlab {
+    ValueSlab *next;    /* the previous (older) slab of the same arena, or NULL */
+    size_t cap;         /* Values this slab holds */
+    size_t used;        /* Values handed out from it */
     Value values[];     /* cap of them */
 };
 
-/* Chunks double until this size, then stay at it: doubling forever would let
- * one oversized last chunk waste up to half of a big graph's memory. */
-#define VALUE_POOL_MAX_CHUNK ((size_t)1 << 16)
-
-void value_pool_init(ValuePool *pool, size_t first_chunk)
+void value_pool_init(ValuePool *pool, size_t slab_values)
 {
     KIT_CHECK(pool != NULL, "value_pool_init: pool is NULL. HINT: pass the address of a ValuePool you declared, e.g. value_pool_init(&pool, 0).");
     memset(pool, 0, sizeof *pool);
-    pool->first_chunk = first_chunk;
+    pool->slab_values = slab_values;
+}
+
+/* Forget the temporaries: their slabs go back to the arena in one reset. */
+static void forget_temporaries(ValuePool *pool)
+{
+#ifdef KIT_DEBUG
+    /* poison: a temporary kept across a rewind shows up as NaN, not as a quiet old
+     * number (arena_reset poisons too, but a slab spilled into its own chunk is freed) */
+    for (ValueSlab *s = pool->temp_slabs; s != NULL; s = s->next)
+        for (size_t i = 0; i < s->used; i++) s->values[i].data = s->values[i].grad = NAN;
+#endif
+    arena_reset(&pool->temp);
+    pool->temp_slabs = NULL;
+    pool->n_values = pool->n_kept;
+    /* the epoch keeps counting: stale marks of forgotten Values never equal a future epoch */
+}
+
+void value_pool_mark(ValuePool *pool)
+{
+    if (pool == NULL) return;
+    KIT_CHECK(!pool->marked || pool->n_values == pool->n_kept,
+              "value_pool_mark: %ld temporaries are alive since the last mark. HINT: call value_pool_rewind() at the end "
+              "of each step; mark once, after making the parameters.", pool->n_values - pool->n_kept);
+    pool->marked = true;
+    pool->n_kept = pool->n_values;
+}
+
+void value_pool_rewind(ValuePool *pool)
+{
+    if (pool == NULL) return;
+    KIT_CHECK(pool->marked, "value_pool_rewind: the pool has no mark, so every Value is kept and nothing would be "
+              "forgotten. HINT: call value_pool_mark(&pool) once after making the parameters.");
+    forget_temporaries(pool);
 }
 
 void value_pool_reset(ValuePool *pool)
 {
     if (pool == NULL) return;
-    for (ValueChunk *c = pool->chunks; c != NULL; c = c->next) {
+    forget_temporaries(pool);
 #ifdef KIT_DEBUG
-        /* poison: a Value kept across a reset shows up as NaN, not as a quiet old number */
-        for (size_t i = 0; i < c->used; i++) {
-            c->values[i].data = NAN;
-            c->values[i].grad = NAN;
-        }
+    for (ValueSlab *s = pool->kept_slabs; s != NULL; s = s->next)
+        for (size_t i = 0; i < s->used; i++) s->values[i].data = s->values[i].grad = NAN;
 #endif
-        c->used = 0;
-    }
-    pool->current = pool->chunks;
+    arena_reset(&pool->kept);
+    pool->kept_slabs = NULL;
+    pool->marked = false;
+    pool->n_kept = 0;
     pool->n_values = 0;
-    /* the epoch keeps counting: stale marks of forgotten Values never equal a future epoch */
 }
 
 void value_pool_free(ValuePool *pool)
 {
     if (pool == NULL) return;
-    ValueChunk *c = pool->chunks;
-    while (c != NULL) {
-        ValueChunk *next = c->next;
-        free(c);
-        c = next;
-    }
+    arena_free(&pool->kept);
+    arena_free(&pool->temp);
     free(pool->stack);
     free(pool->topo);
-    size_t first = pool->first_chunk;
+    size_t slab = pool->slab_values;
     memset(pool, 0, sizeof *pool);   /* valid and empty, like `= {0}` */
-    pool->first_chunk = first;
+    pool->slab_values = slab;
 }
 
 long value_pool_count(const ValuePool *pool)
@@ -80,31 +108,28 @@ long value_pool_count(const ValuePool *pool)
     return pool == NULL ? 0 : pool->n_values;
 }
 
-/* One fresh node from the pool, all fields zero except pool and id. */
+long value_pool_system_allocs(const ValuePool *pool)
+{
+    if (pool == NULL) return 0;
+    return pool->kept.n_system_allocs + pool->temp.n_system_allocs + pool->n_scratch_allocs;
+}
+
+/* One fresh node from the pool, all fields zero except op, pool and id. */
 static Value *pool_take(ValuePool *pool)
 {
-    ValueChunk *c = pool->current;
-    /* after a reset the later chunks are empty again: move on to them before mallocing */
-    while (c != NULL && c->used == c->cap && c->next != NULL) c = c->next;
-    if (c == NULL || c->used == c->cap) {
-        size_t cap;
-        if (c == NULL) {
-            cap = pool->first_chunk ? pool->first_chunk : VALUE_POOL_DEFAULT_CHUNK;
-        } else {
-            cap = c->cap < VALUE_POOL_MAX_CHUNK ? 2 * c->cap : c->cap;
-        }
-        ValueChunk *fresh = malloc(sizeof *fresh + cap * sizeof(Value));
-        KIT_CHECK(fresh != NULL, "value pool: out of memory for a chunk of %zu Values (%ld Values so far). "
-                  "HINT: is a loop building a graph without value_pool_reset() between steps?", cap, pool->n_values);
-        pool->n_system_allocs++;
-        fresh->next = NULL;
+    Arena *arena = pool->marked ? &pool->temp : &pool->kept;
+    ValueSlab **slabs = pool->marked ? &pool->temp_slabs : &pool->kept_slabs;
+    ValueSlab *s = *slabs;
+    if (s == NULL || s->used == s->cap) {
+        if (arena->name == NULL) arena->name = pool->marked ? "value temporaries" : "values";
+        size_t cap = pool->slab_values ? pool->slab_values : VALUE_POOL_DEFAULT_SLAB;
+        ValueSlab *fresh = arena_alloc_uninit(arena, sizeof *fresh + cap * sizeof(Value));   /* never NULL */
+        fresh->next = s;
         fresh->cap = cap;
         fresh->used = 0;
-        if (c == NULL) pool->chunks = fresh; else c->next = fresh;
-        c = fresh;
+        *slabs = s = fresh;
     }
-    pool->current = c;
-    Value *v = &c->values[c->used++];
+    Value *v = &s->values[s->used++];
     memset(v, 0, sizeof *v);
     v->op = "";
     v->pool = pool;
@@ -332,7 +357,7 @@ static void ensure_scratch(ValuePool *pool)
     KIT_CHECK(topo != NULL, "value_backward: out of memory for a walk over %zu Values. HINT: reset the pool between steps.", need);
     pool->topo = topo;
     pool->scratch_cap = cap;
-    pool->n_system_allocs += 2;
+    pool->n_scratch_allocs += 2;
 }
 
 long value_topo(Value *root, Value ***order)
@@ -391,9 +416,9 @@ void value_backward(Value *root)
 void value_zero_grad(ValuePool *pool)
 {
     if (pool == NULL) return;
-    for (ValueChunk *c = pool->chunks; c != NULL; c = c->next) {
-        for (size_t i = 0; i < c->used; i++) c->values[i].grad = 0.0;
-    }
+    for (int k = 0; k < 2; k++)
+        for (ValueSlab *s = k == 0 ? pool->kept_slabs : pool->temp_slabs; s != NULL; s = s->next)
+            for (size_t i = 0; i < s->used; i++) s->values[i].grad = 0.0;
 }
 
 /* ---------------------------------------------------------------------------

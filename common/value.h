@@ -12,14 +12,18 @@
  * What it is not: fast, or for tensors. One node per number is the point: you
  * can print every intermediate and its grad. The labs train on tensor.h.
  *
- * ## Memory: one pool, one free
- * Every Value lives in a ValuePool. The pool hands out nodes from chunks it
- * mallocs (each new chunk twice the size of the last), so making a Value never
- * calls malloc by itself, pointers to Values stay valid while the pool lives,
- * and one value_pool_free() releases everything: there is nothing to free
- * node by node and nothing to leak. value_pool_reset() forgets all Values but
- * keeps the chunks, so a training loop that rebuilds its graph each step stops
- * calling malloc after the first step. Callers never free a Value.
+ * ## Memory: one pool, on the arena, with a mark
+ * Every Value lives in a ValuePool, and the pool takes its memory from the
+ * kit's arenas (arena.h) in slabs of Values, so making a Value never calls
+ * malloc by itself, pointers to Values stay valid while they live, and one
+ * value_pool_free() releases everything: nothing to free node by node,
+ * nothing to leak. Two lifetimes, as for tensors:
+ * - Values made before value_pool_mark() are kept (a model's parameters);
+ * - Values made after it are temporaries (one training step's graph):
+ *   value_pool_rewind() forgets them and keeps the parameters. The first
+ *   rewind grows the temporaries' arena to what the step needed, so a loop
+ *   that rebuilds its graph every step stops calling malloc after step one.
+ * value_pool_reset() forgets every Value, kept or not. Callers never free a Value.
  *
  * ## Gradients (the rules, stated once)
  * - value_backward(root) sets root->grad = 1 and walks the graph in reverse
@@ -56,16 +60,19 @@
 #ifndef KIT_VALUE_H
 #define KIT_VALUE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include "arena.h"   // Arena: where the Values live
 
 /** Longest label kept, including the terminating NUL; longer ones are cut. */
 #define VALUE_LABEL_SIZE 32
 
 /** A scalar with its gradient and the op that made it (defined below). */
 typedef struct Value Value;
-/** Where Values live: chunks freed all at once (defined below). */
+/** Where Values live: slabs carved from arenas, freed all at once (defined below). */
 typedef struct ValuePool ValuePool;
 
 /** The backward of one op: reads out->grad, adds into out->prev[i]->grad. */
@@ -80,64 +87,90 @@ struct Value {
     int n_prev;                   /**< how many of prev are used: 0 (leaf), 1 or 2 */
     double exponent;              /**< the constant k of `x ** k` (op "**" only) */
     char label[VALUE_LABEL_SIZE]; /**< a name for value_dot ("" if none) */
+    ValueBackwardFn backward;     /**< the op's backward, set by the op; NULL for a leaf (micrograd: ._backward).
+                                       A lab may put its own in its place (lab 00 does). */
     /* -- internal ------------------------------------------------------- */
-    ValueBackwardFn backward;     /**< the op's backward; NULL for a leaf (micrograd: ._backward) */
     ValuePool *pool;              /**< the pool it lives in; results of ops go there too */
     long id;                      /**< creation index within the pool since the last reset; names the node in value_dot */
     uint64_t mark;                /**< == pool->epoch when the current traversal has seen it */
 };
 
 /** @cond INTERNAL */
-typedef struct ValueChunk ValueChunk;
+typedef struct ValueSlab ValueSlab;
 /** @endcond */
 
 /**
  * A pool of Values. Zero-initialised (`ValuePool pool = {0}`) is a valid empty
- * pool with the default first chunk size; value_pool_init() chooses another.
+ * pool with the default slab size; value_pool_init() chooses another.
  * All fields are the pool's own: read them, do not write them.
  */
 struct ValuePool {
-    ValueChunk *chunks;       /**< every chunk, oldest first (owned) */
-    ValueChunk *current;      /**< the chunk new Values come from */
-    size_t first_chunk;       /**< Values in the first chunk (0 = VALUE_POOL_DEFAULT_CHUNK) */
-    long n_values;            /**< Values made since init or the last reset */
+    Arena kept;               /**< Values made before value_pool_mark() (or all, with no mark) */
+    Arena temp;               /**< Values made after value_pool_mark(): value_pool_rewind() resets it */
+    ValueSlab *kept_slabs;    /**< slabs carved from kept, newest first */
+    ValueSlab *temp_slabs;    /**< slabs carved from temp, newest first */
+    size_t slab_values;       /**< Values per slab (0 = VALUE_POOL_DEFAULT_SLAB) */
+    bool marked;              /**< value_pool_mark() was called: new Values are temporaries */
+    long n_kept;              /**< Values made before the mark */
+    long n_values;            /**< Values alive (kept and temporary) */
     uint64_t epoch;           /**< traversal counter: a node is "visited" when its mark equals it */
-    void *stack;              /**< scratch for the graph walk (owned; grows with the pool) */
-    Value **topo;             /**< scratch: the last topological order (owned) */
+    void *stack;              /**< scratch for the graph walk (malloc'd; grows with the pool) */
+    Value **topo;             /**< scratch: the last topological order (malloc'd) */
     size_t scratch_cap;       /**< entries that stack and topo can hold */
-    long n_system_allocs;     /**< calls to malloc/realloc so far: tests assert it stops growing */
+    long n_scratch_allocs;    /**< calls to realloc for the scratch (value_pool_system_allocs adds the arenas') */
 };
 
-/** Values in the first chunk of a zero-initialised pool. */
-#define VALUE_POOL_DEFAULT_CHUNK 1024
+/** Values per slab of a zero-initialised pool (a slab is one arena allocation). */
+#define VALUE_POOL_DEFAULT_SLAB 256
 
 /* ---------------------------------------------------------------------------
  * The pool
  * ------------------------------------------------------------------------- */
 
 /**
- * @brief Set up @p pool empty; its first chunk will hold @p first_chunk Values
- * (0 = VALUE_POOL_DEFAULT_CHUNK). Allocates nothing yet. Same as `= {0}` when
- * @p first_chunk is 0. Next: value_new().
+ * @brief Set up @p pool empty; it will take Values from its arenas @p slab_values
+ * at a time (0 = VALUE_POOL_DEFAULT_SLAB). Allocates nothing yet. Same as `= {0}`
+ * when @p slab_values is 0. Next: value_new().
  */
-void value_pool_init(ValuePool *pool, size_t first_chunk);
+void value_pool_init(ValuePool *pool, size_t slab_values);
 
 /**
- * @brief Forget every Value of @p pool (pointers to them become invalid) but
- * keep its memory, so the next graph of the same size needs no malloc.
- * NULL is a no-op.
+ * @brief Keep every Value made so far: from now on new Values are temporaries,
+ * which value_pool_rewind() forgets. Call it once the parameters exist, before
+ * the first training step. Marking again when no temporary is alive is a
+ * no-op; with temporaries alive it is an error (rewind first). NULL is a no-op.
+ */
+void value_pool_mark(ValuePool *pool);
+
+/**
+ * @brief Forget every Value made since value_pool_mark() (pointers to them
+ * become invalid; debug builds poison them with NaN) and keep the ones made
+ * before it, grads included. The mark stays, so call it at the end of every
+ * training step. The first rewind grows the temporaries' arena to the step's
+ * high-water mark; later steps of the same size call no malloc. Without a mark
+ * it is an error (it would forget nothing). NULL is a no-op.
+ */
+void value_pool_rewind(ValuePool *pool);
+
+/**
+ * @brief Forget every Value of @p pool, kept or temporary, and the mark; keep
+ * the memory, grown to the high-water mark, so the next graph of the same
+ * size needs no malloc. NULL is a no-op.
  */
 void value_pool_reset(ValuePool *pool);
 
 /**
  * @brief Release all memory of @p pool: every Value it made is gone. @p pool
  * stays valid and empty (reusable as if zero-initialised, keeping its
- * first_chunk choice). NULL is a no-op.
+ * slab_values choice). NULL is a no-op.
  */
 void value_pool_free(ValuePool *pool);
 
-/** @brief Values made in @p pool since init or the last reset; 0 for NULL. */
+/** @brief Values alive in @p pool (kept and temporary); 0 for NULL. */
 long value_pool_count(const ValuePool *pool);
+
+/** @brief Calls to malloc/realloc the pool has made so far (its arenas and its walk's scratch); tests assert it stops growing. 0 for NULL. */
+long value_pool_system_allocs(const ValuePool *pool);
 
 /* ---------------------------------------------------------------------------
  * Leaves

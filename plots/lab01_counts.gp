@@ -9,6 +9,7 @@
 # The caller sets `dir`, the terminal and the output; this script sets neither.
 
 chars = ".abcdefghijklmnopqrstuvwxyz"
+stats dir.'/counts.tsv' using 4 nooutput   # STATS_max: the largest count (before the ranges are set, which stats obeys)
 set title "Bigram counts N (row: this character, column: the next one)\nthe darkest cells are endings 'n.' and 'a.'; row '.' is how names start, column '.' how they end; '..' is 0: no empty names"
 set size ratio -1
 set xrange [-0.5:26.5]
@@ -29,6 +30,8 @@ set palette defined (0 "#f7fbff", 0.25 "#c6dbef", 0.5 "#6baed6", 0.75 "#2171b5",
 set cblabel "count"
 unset key
 
+# gray labels as in the lecture, white on the cells darker than half the largest count (gray is unreadable there)
+ink(c) = c > STATS_max / 2 ? 0xffffff : 0x666666
 plot dir.'/counts.tsv' using 2:1:4 with image, \
-     ''                using 2:1:3 with labels offset 0,0.35 font ",8" textcolor rgb "gray40", \
-     ''                using 2:1:(sprintf("%d", $4)) with labels offset 0,-0.35 font ",7" textcolor rgb "gray40"
+     ''                using 2:1:3:(ink($4)) with labels offset 0,0.35 font ",8" textcolor rgb variable, \
+     ''                using 2:1:(sprintf("%d", $4)):(ink($4)) with labels offset 0,-0.35 font ",7" textcolor rgb variable

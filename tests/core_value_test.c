@@ -1,11 +1,11 @@
 /*
  * core_value_test.c: checks of the scalar autograd (common/value.h) against
- * the micrograd lecture's own figures, finite
+ * the micrograd lecture's own figures (the notebooks' cells cited below), finite
  * differences, and the promises of the pool.
  *
  * What it is: one titled step per lecture figure or promise, ids core.value.N.
- * What it is not: a training test; the micrograd MLP loop is not reproducible
- * (unseeded random.uniform) and is not checked here.
+ * What it is not: the micrograd MLP (lab 00's tests train it, against a
+ * committed Python run).
  *
  * Where the numbers come from: the grads are the ones in the lecture's
  * draw_dot SVGs (micrograd_lecture_first_half_roughly.ipynb [9], [31], [32];
@@ -430,17 +430,19 @@ static Value *build_sum(ValuePool *pool, int n)
 START_TEST(test_pool)
 {
     ValuePool pool;
-    value_pool_init(&pool, 4);   /* tiny first chunk: the graph spans many chunks */
+    value_pool_init(&pool, 4);   /* tiny slabs: the graph spans many of them */
     Value *first = value_new(&pool, 7.0, "first");
     Value *s = build_sum(&pool, 100);
     EXPECT_INT_EQ(value_pool_count(&pool), 2 + 4 * 100, "Values made");
     EXPECT_NEAR(first->data, 7.0, 0.0, "an early Value survives the pool growing");
     EXPECT_NEAR(s->data, 2.0 * 99 * 100 / 2, 0.0, "sum of 2*i");
     value_backward(s);
-    long allocs = pool.n_system_allocs;
-    ck_assert_msg(allocs > 1, "a 402-Value graph from 4-Value chunks should take several chunks (%ld)", allocs);
+    ck_assert_msg(value_pool_system_allocs(&pool) > 1, "a 402-Value graph from 4-Value slabs should take several mallocs (%ld)",
+                  value_pool_system_allocs(&pool));
 
-    /* a training loop: reset, rebuild the same graph, backward; no malloc after step 1 */
+    /* a training loop: reset, rebuild the same graph, backward. The first reset
+     * grows the arena to the high-water mark (arena.h); no malloc after that. */
+    long allocs = 0;
     for (int step = 0; step < 5; step++) {
         value_pool_reset(&pool);
         EXPECT_INT_EQ(value_pool_count(&pool), 0, "Values after reset");
@@ -448,16 +450,22 @@ START_TEST(test_pool)
         value_zero_grad(&pool);
         value_backward(s);
         EXPECT_NEAR(s->prev[0]->grad, 1.0, 0.0, "grad after a reset");
-        EXPECT_INT_EQ(pool.n_system_allocs, allocs, "mallocs after the first step");
+        if (step == 0) allocs = value_pool_system_allocs(&pool);
+        EXPECT_INT_EQ(value_pool_system_allocs(&pool), allocs, "mallocs after the first reset");
     }
 
     value_pool_free(&pool);
     EXPECT_INT_EQ(value_pool_count(&pool), 0, "Values after free");
-    ck_assert_msg(pool.chunks == NULL && pool.stack == NULL && pool.topo == NULL, "free releases every block");
+    ck_assert_msg(pool.kept.base == NULL && pool.temp.base == NULL && pool.stack == NULL && pool.topo == NULL,
+                  "free releases every block");
+    EXPECT_INT_EQ(pool.slab_values, 4, "free keeps the slab size chosen");
     value_pool_free(&pool);   /* twice is fine */
     value_pool_free(NULL);    /* a no-op */
     value_pool_reset(NULL);   /* a no-op */
+    value_pool_mark(NULL);    /* a no-op */
+    value_pool_rewind(NULL);  /* a no-op */
     EXPECT_INT_EQ(value_pool_count(NULL), 0, "count of NULL");
+    EXPECT_INT_EQ(value_pool_system_allocs(NULL), 0, "allocs of NULL");
 
     /* still usable after free, like a fresh pool */
     Value *a = value_new(&pool, 1.5, "a");
@@ -476,6 +484,61 @@ START_TEST(test_pool)
 }
 END_TEST
 
+/* ---- core.value.11 ------------------------------------------------------ */
+
+START_TEST(test_mark_rewind)
+{
+    /* A tiny model trained by SGD: parameters w, b kept; each step's graph
+     * (w*x + b - y)^2 over 50 points is temporary. */
+    ValuePool pool;
+    value_pool_init(&pool, 16);
+    Value *w = value_new(&pool, 0.5, "w");
+    Value *b = value_new(&pool, -0.25, "b");
+    value_pool_mark(&pool);
+    value_pool_mark(&pool);   /* again, with no temporaries: a no-op */
+    EXPECT_INT_EQ(value_pool_count(&pool), 2, "kept Values");
+    long allocs = 0;
+    double w_by_hand = 0.5, b_by_hand = -0.25;
+    for (int step = 0; step < 20; step++) {
+        Value *loss = value_const(&pool, 0.0);
+        double gw = 0, gb = 0;
+        for (int i = 0; i < 50; i++) {
+            double x = i / 25.0 - 1.0, y = 3.0 * x + 1.0;
+            Value *err = value_add_const(value_add(value_mul_const(w, x), b), -y);
+            loss = value_add(loss, value_pow(err, 2.0));
+            double e = w_by_hand * x + b_by_hand - y;   /* the same step by hand */
+            gw += 2 * e * x;
+            gb += 2 * e;
+        }
+        EXPECT_INT_EQ(value_pool_count(&pool), 2 + 1 + 50 * 7, "Values during a step (7 per point)");
+        w->grad = b->grad = 0.0;
+        value_backward(loss);
+        EXPECT_NEAR(w->grad, gw, 1e-9, "dloss/dw");
+        EXPECT_NEAR(b->grad, gb, 1e-9, "dloss/db");
+        w->data += -0.005 * w->grad;
+        b->data += -0.005 * b->grad;
+        w_by_hand += -0.005 * gw;
+        b_by_hand += -0.005 * gb;
+        value_pool_rewind(&pool);
+        EXPECT_INT_EQ(value_pool_count(&pool), 2, "Values after a rewind");
+        if (step == 0) allocs = value_pool_system_allocs(&pool);   /* the first rewind grows the arena */
+        EXPECT_INT_EQ(value_pool_system_allocs(&pool), allocs, "mallocs after the first step");
+    }
+    EXPECT_NEAR(w->data, w_by_hand, 1e-9, "w survives 20 rewinds, trained");
+    EXPECT_NEAR(b->data, b_by_hand, 1e-9, "b survives 20 rewinds, trained");
+    EXPECT_INT_EQ(w->id, 0, "w keeps its id");
+    harness_note("w %.6f b %.6f after 20 steps (target 3, 1); %ld mallocs in all", w->data, b->data,
+                 value_pool_system_allocs(&pool));
+    value_zero_grad(&pool);
+    EXPECT_NEAR(w->grad, 0.0, 0.0, "zero_grad reaches kept Values");
+
+    /* reset forgets the mark too: rewinding then is an error (nothing to forget) */
+    value_pool_reset(&pool);
+    EXPECT_INT_EQ(value_pool_count(&pool), 0, "Values after reset");
+    ck_assert_msg(!pool.marked, "reset forgets the mark");
+    value_pool_free(&pool);
+}
+END_TEST
 
 int main(int argc, char **argv)
 {
@@ -491,6 +554,7 @@ int main(int argc, char **argv)
         {"core.value.8", "every op's gradient matches central differences", test_finite_differences, 10},
         {"core.value.9", "value_dot: one record per Value with data and grad", test_dot_dump, 10},
         {"core.value.10", "the pool: reset reuses memory, free releases it", test_pool, 10},
+        {"core.value.11", "mark and rewind: parameters outlive each step's graph, no malloc after step 1", test_mark_rewind, 10},
     };
     return harness_main(argc, argv, "core.value", steps, sizeof steps / sizeof steps[0]);
 }

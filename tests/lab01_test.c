@@ -147,6 +147,23 @@ START_TEST(test_count)
 }
 END_TEST
 
+/* P[i][j] against @p want; on a failure, the row of N it came from and the row
+ * of P that came out (small inputs: 27 numbers each) */
+static void expect_p(const float P[VOCAB][VOCAB], const int32_t N[VOCAB][VOCAB], float k, int i, int j, double want,
+                     const char *what)
+{
+    if (fabs((double)P[i][j] - want) <= 0) return;
+    char counts[512] = "", probs[512] = "";
+    int len = 0, plen = 0;
+    for (int c = 0; c < VOCAB; c++) {
+        if (N[i][c]) len += snprintf(counts + len, sizeof counts - len, "%s[%d] = %d", len ? ", " : "", c, (int)N[i][c]);
+        if (c < 6) plen += snprintf(probs + plen, sizeof probs - plen, "%s%.4g", c ? " " : "", P[i][c]);
+    }
+    ck_assert_msg(0, "%s: got %.9g, expected %.9g; from row %d of N with %s (every other count 0) and k = %g; "
+                  "your row %d of P starts %s ...",
+                  what, P[i][j], want, i, len ? counts : "no counts", k, i, probs);
+}
+
 /* ---- lab01.2: normalize -------------------------------------------------- */
 
 START_TEST(test_probs)
@@ -159,14 +176,14 @@ START_TEST(test_probs)
     for (int j = 0; j < VOCAB; j++) N[2][j] = 1;
     for (int j = 3; j < VOCAB; j++) N[3][j] = 1000 * j;   // a bigger row
     bigram_probs(N, 0.0f, P);
-    EXPECT_NEAR(P[0][0], 0.25, 0, "k=0: P[0][0] = 1/4");
-    EXPECT_NEAR(P[0][1], 0.75, 0, "k=0: P[0][1] = 3/4");
-    EXPECT_NEAR(P[0][5], 0.0, 0, "k=0: P[0][5] (never seen) = 0");
-    EXPECT_NEAR(P[2][4], 1.0f / 27.0f, 0, "k=0: P[2][4] = 1/27");
+    expect_p(P, N, 0.0f, 0, 0, 0.25, "k=0: P[0][0] = 1/4");
+    expect_p(P, N, 0.0f, 0, 1, 0.75, "k=0: P[0][1] = 3/4");
+    expect_p(P, N, 0.0f, 0, 5, 0.0, "k=0: P[0][5] (never seen) = 0");
+    expect_p(P, N, 0.0f, 2, 4, 1.0f / 27.0f, "k=0: P[2][4] = 1/27");
     bigram_probs(N, 1.0f, P);
-    EXPECT_NEAR(P[0][0], 2.0f / 31.0f, 0, "k=1: P[0][0] = (1+1)/(4+27)");
-    EXPECT_NEAR(P[0][5], 1.0f / 31.0f, 0, "k=1: P[0][5] = (0+1)/(4+27)");
-    EXPECT_NEAR(P[1][9], 1.0f / 27.0f, 0, "k=1: an all-zero row becomes uniform");
+    expect_p(P, N, 1.0f, 0, 0, 2.0f / 31.0f, "k=1: P[0][0] = (1+1)/(4+27)");
+    expect_p(P, N, 1.0f, 0, 5, 1.0f / 31.0f, "k=1: P[0][5] = (0+1)/(4+27)");
+    expect_p(P, N, 1.0f, 1, 9, 1.0f / 27.0f, "k=1: an all-zero row becomes uniform");
     probs_reference(N, 1.0f, want);
     EXPECT_ARRAY_NEAR(&P[0][0], &want[0][0], VOCAB * VOCAB, 2e-7, "k=1: P = (N+1)/rowsum, float32");
     bigram_probs(N, 0.5f, P);

@@ -47,6 +47,8 @@ fi
 # ---- the runs: "lab|arguments", in order (a sample/eval needs its train's checkpoint) ----
 # Each lab's --out is its own directory under build/out/memcheck/.
 runs=(
+  "00|train --quiet"
+  "00|train --steps 50 --json --quiet"
   "01|train --quiet"
   "01|sample -n 5"
   "01|eval"
@@ -63,7 +65,7 @@ runs=(
   "05|train --steps 200 --quiet"
   "05|deep --deep-steps 20 --quiet"
 )
-want_labs=${MEMCHECK_LABS:-"01 02 03 04 05"}
+want_labs=${MEMCHECK_LABS:-"00 01 02 03 04 05"}
 
 bin_of() { # NN -> path of the solution binary, or nothing
   local d
@@ -93,10 +95,12 @@ for r in "${runs[@]}"; do
     continue
   fi
   log=$OUT/lab$nn-$i.log
+  data_arg=(--data "$DATA")
+  [ "$nn" = 00 ] && data_arg=()   # lab 00 reads no words file (it refuses --data)
   # shellcheck disable=SC2086 # args is a list of words on purpose
   valgrind --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all \
     --error-exitcode=99 --num-callers=30 --log-file="$log" ${VALGRIND_ARGS:-} \
-    "$bin" $args --data "$DATA" --out "$RUNS/lab$nn" > "$log.stdout" 2> "$log.stderr"
+    "$bin" $args "${data_arg[@]}" --out "$RUNS/lab$nn" > "$log.stdout" 2> "$log.stderr"
   rc=$?
   errors=$(sed -n 's/.*ERROR SUMMARY: \([0-9,]*\) errors.*/\1/p' "$log" | tail -1 | tr -d ,)
   lost=$(awk '/definitely lost:|indirectly lost:|possibly lost:/ { gsub(",", "", $4); s += $4 } END { print s + 0 }' "$log")

@@ -10,6 +10,9 @@
 #     # size: 1600,1600 (why)                     (optional: pixels, default 1000,640)
 # This script renders each one twice, build/plots/labNN_<figure>.png (pngcairo)
 # and .svg, and writes build/plots/sources.tsv (figure, whose data, folder, title).
+# A plots/labNN_<figure>.gv has the same header and nothing else: its `# data:`
+# is a Graphviz file the lab writes (value_dot, value.h), which Graphviz's dot
+# renders to PNG and SVG in the same way (not in the terminal: GNUTERM=dumb skips it).
 #
 # Whose data (FROM=auto|labs|solutions, default auto):
 #   labs       your runs, build/out/labNN (make labNN writes them)
@@ -34,6 +37,8 @@ learner_colors
 case "$FROM" in auto|labs|solutions) ;; *)
   echo "make plots: FROM=$FROM is not one of auto, labs, solutions. e.g. make plots FROM=solutions" >&2; exit 2 ;;
 esac
+have_dot=1
+command -v dot > /dev/null || have_dot=0
 if ! command -v gnuplot > /dev/null; then
   echo "make plots: gnuplot is not installed. HINT: sudo make deps (or apt-get install gnuplot-nox)" >&2
   exit 1
@@ -70,10 +75,9 @@ have_data() {
 }
 
 made=0; mine=0; skipped=0; failed=0; said_lab=
-scripts=(plots/lab[0-9][0-9]_*.gp)
-[ -e "${scripts[0]}" ] || scripts=()
+mapfile -t scripts < <(ls plots/lab[0-9][0-9]_*.gp plots/lab[0-9][0-9]_*.gv 2> /dev/null | sort)
 for gp in "${scripts[@]}"; do
-  fig=$(basename "$gp" .gp)
+  fig=$(basename "$gp"); fig=${fig%.*}
   nn=${fig#lab}; nn=${nn%%_*}
   [ -n "$only" ] && [ "$nn" != "$only" ] && continue
   title=$(header "$gp" figure | head -n 1); title=${title:-$fig}
@@ -111,7 +115,28 @@ for gp in "${scripts[@]}"; do
   # keeps its own title, labels and styles. Tag 9999 stays clear of a script's labels.
   pre="dir='$dir'; set label 9999 '$note' at screen 0.99, screen 0.015 right font ',8' textcolor rgb 'gray40' noenhanced"
 
-  if [ $dumb -eq 1 ]; then
+  if [[ $gp == *.gv ]]; then   # a graph the lab wrote: Graphviz renders it, gnuplot is not involved
+    if [ $dumb -eq 1 ] || [ $have_dot -eq 0 ]; then
+      if [ $dumb -eq 1 ]; then why="a graph has no terminal version"; else why="Graphviz is not installed. HINT: sudo make deps"; fi
+      echo "  ${yellow}skip${off} $fig ($title): $why; the graph itself is $dir/${data[0]}"
+      continue
+    fi
+    ok=1
+    for fmt in png svg; do
+      dot -T$fmt -Glabel="$note" -Glabeljust=r -Glabelloc=b -Gfontsize=10 -Gbgcolor=white -o "$outdir/$fig.$fmt" \
+        "$dir/${data[0]}" > "$outdir/$fig.log" 2>&1 || { ok=0; break; }
+    done
+    if [ $ok -eq 0 ]; then
+      echo "  ${red}fail${off} $fig: dot could not render $dir/${data[0]}:"; sed -e 's/^/    /' "$outdir/$fig.log" | head -n 12
+      rm -f "$outdir/$fig.png" "$outdir/$fig.svg"
+      failed=$((failed + 1)); continue
+    fi
+    rm -f "$outdir/$fig.log"
+    echo "  ${green}made${off} $outdir/$fig.png and .svg: $title ($note)"
+    grep -v -F "$fig"$'\t' "$outdir/sources.tsv" > "$outdir/sources.tsv.tmp"
+    printf '%s\t%s\t%s\t%s\n' "$fig" "$src" "$dir" "$title" >> "$outdir/sources.tsv.tmp"
+    sort -o "$outdir/sources.tsv" "$outdir/sources.tsv.tmp"; rm -f "$outdir/sources.tsv.tmp"
+  elif [ $dumb -eq 1 ]; then
     echo
     echo "${bold}$fig: $title${off}   ($note)"
     if ! gnuplot -e "set terminal dumb size ${COLUMNS:-100}, 32; set output; $pre" "$gp" 2> "$outdir/$fig.log"; then

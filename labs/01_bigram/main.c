@@ -155,7 +155,7 @@ int main(int argc, char **argv)
         "  lab01 train                      counts, top bigrams, 5 samples, NLL; writes counts.tsv\n"
         "  lab01 sample -n 20               20 names from the +1-smoothed table\n"
         "  lab01 eval --word andrejq        one name's NLL (infinite without smoothing)\n"
-        "  lab01 train --data FILE          another words file, e.g. makemore's own names.txt\n",
+        "  lab01 train --data data/makemore-names.txt   the lecture's dataset\n",
         "--steps --batch --lr"};  // counted, not trained: these shared flags would do nothing
     KitArgs a;
     kit_args_defaults(&a, "lab01");

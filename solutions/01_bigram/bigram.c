@@ -46,7 +46,6 @@ long bigram_count(const Words *words, int32_t N[VOCAB][VOCAB])
 #else
     // TODO(lab01.1): zero N, then for each word walk the pairs of '.' + w + '.'
     // and add one to N[stoi(first)][stoi(second)]; return how many you counted.
-    (void)words; (void)N;
     KIT_TODO("lab01.1", "count the bigrams of every word into N");
 #endif
 }
@@ -74,7 +73,6 @@ void bigram_probs(const int32_t N[VOCAB][VOCAB], float k, float P[VOCAB][VOCAB])
 #else
     // TODO(lab01.2): P[i][j] = (N[i][j] + k) as float, then divide each row by
     // its sum (in float32, dividing as torch does), so each row sums to 1.
-    (void)N; (void)k; (void)P;
     KIT_TODO("lab01.2", "probabilities P from the counts with add-k smoothing");
 #endif
 }
@@ -104,7 +102,6 @@ int bigram_sample(const float P[VOCAB][VOCAB], TorchRng *g, char *out, int cap)
     // TODO(lab01.3): start at ix = 0; repeatedly draw the next ix from row P[ix]
     // with rng_multinomial_replacement(g, P[ix], VOCAB, 1, &ix), append itos(ix),
     // and stop after appending '.' (ix == 0). NUL-terminate; return the length.
-    (void)P; (void)g; (void)out; (void)cap;
     KIT_TODO("lab01.3", "sample a name by walking the chain from '.'");
 #endif
 }
@@ -139,7 +136,6 @@ double bigram_nll(const float P[VOCAB][VOCAB], char *const *words, int n, long *
     // TODO(lab01.4): over the bigrams of '.' + w + '.' of every word, add up
     // log(P[i][j]) in double and count them; return -(sum) / count (and store
     // the count in *count when it is not NULL).
-    (void)P; (void)words; (void)n; (void)count;
     KIT_TODO("lab01.4", "the average negative log-likelihood of the words");
 #endif
 }

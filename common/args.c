@@ -476,7 +476,8 @@ void kit_parse_args(int argc, char **argv, const KitProgram *prog, KitArgs *a, c
             kit_shown(raw, name, sizeof name);
             const char *best = NULL;
             int best_d = 1000;
-            for (int k = 0; k < F_NSHARED; k++) consider(name, shared_names[k], &best, &best_d);
+            for (int k = 0; k < F_NSHARED; k++)   /* a flag this lab refuses is no suggestion */
+                if (!prog->unused || !list_has(prog->unused, shared_names[k])) consider(name, shared_names[k], &best, &best_d);
             for (int k = 0; k < nopts; k++) consider(name, opts[k].name, &best, &best_d);
             if (best) arg_fail(prog, "unknown flag %s (did you mean %s?). HINT: %s --help lists every flag", name, best, prog->name);
             arg_fail(prog, "unknown flag %s. HINT: %s --help lists every flag", name, prog->name);

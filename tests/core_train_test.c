@@ -895,6 +895,12 @@ START_TEST(test_args_messages)
     n_before = 20;
     n_help = NULL;
 
+    /* A typo of a flag the lab does not take is not "corrected" into it. */
+    prog_unused = "--steps --batch --lr";
+    const char *const u1[] = {"--stpes", "3", NULL};
+    expect_parse(u1, 2, "lab03: unknown flag --stpes. HINT: lab03 --help lists every flag\n");
+    prog_unused = NULL;
+
     /* A 100,000-character value: cut in the middle, the reason and the HINT kept. */
     static char big[100001];
     memset(big, '7', 100000);

@@ -147,9 +147,9 @@ int words_load(Words *out, const char *path)
         if (e == ENOENT && strcmp(path, "data/names.txt") == 0)   /* the default, from another folder */
             return load_fail(out, "%s: cannot open: %s. HINT: run the lab binaries from the kit's top folder (where data/ is), "
                                   "or pass a words file with --data FILE", sp, strerror(e));
-        if (e == ENOENT)
-            return load_fail(out, "%s: cannot open: %s. HINT: pass a words file with --data, e.g. --data data/names.txt",
-                             sp, strerror(e));
+        if (e == ENOENT)   /* a relative path is relative to where the lab runs: say where that should be */
+            return load_fail(out, "%s: cannot open: %s. HINT: pass a words file with --data, e.g. --data data/names.txt%s",
+                             sp, strerror(e), path[0] == '/' ? "" : " (paths are relative: run the labs from the kit's top folder, as make labNN does)");
         if (e == EACCES)
             return load_fail(out, "%s: cannot open: %s. HINT: make it readable (chmod u+r %s) or pass another file with --data",
                              sp, strerror(e), sp);
@@ -327,9 +327,11 @@ int words_split(const Words *all, unsigned long seed, Words *train, Words *dev, 
         /* An empty split would fail later, after the training (an empty dev
          * split has no loss): refused now, with the smallest file that works. */
         int min = words_split_min();
-        return kit_fail("the words file has %d name%s, too few for the lecture's 80/10/10 split (train %d, dev %d, test %d): "
-                        "it needs at least %d. HINT: pass a words file with %d names or more, e.g. --data data/names.txt",
-                        n, n == 1 ? "" : "s", n1, n2 - n1, n - n2, min, min);
+        const char *empty = n1 < 1 ? "training" : n2 <= n1 ? "dev" : "test";
+        return kit_fail("the words file has %d name%s, too few for the lecture's 80/10/10 split: the %s split would be empty "
+                        "(train %d, dev %d, test %d); it needs at least %d names. HINT: pass a words file with %d names or more, "
+                        "e.g. --data data/names.txt",
+                        n, n == 1 ? "" : "s", empty, n1, n2 - n1, n - n2, min, min);
     }
     /* random.shuffle(words) moves the strings; shuffling the indices 0..n-1
      * with the same draws and reading the words in that order is the same

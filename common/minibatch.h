@@ -17,7 +17,7 @@
  *     lr = 0.1 if i < 100000 else 0.01                          # lr_step_decay
  *     for p in parameters: p.data += -lr * p.grad
  *
- * and, after training, `split_loss('train')` with no gradients (split_loss).
+ * and, after training, `split_loss("train")` with no gradients (split_loss).
  */
 #ifndef KIT_MINIBATCH_H
 #define KIT_MINIBATCH_H

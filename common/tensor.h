@@ -44,6 +44,7 @@
 #include <stdint.h>
 
 #include "arena.h"
+#include "kernels.h"   /* the loops under the ops; matmul_reference for the labs */
 #include "rng.h"
 
 /** The most dimensions a tensor has: [B, T, C] plus one. */
@@ -87,10 +88,14 @@ struct Tensor {
     Graph *graph;        /**< the graph whose arenas hold it */
     BackwardFn backward; /**< NULL for leaves */
     Tensor *in[3];       /**< inputs of the op */
-    const int *idx;      /**< integer indices (embedding, pick, cross_entropy) */
-    int iarg;            /**< an int argument (dim, keepdim, unbiased flags) */
-    float farg;          /**< a float argument (exponent, scalar) */
+    const int *idx;      /**< indices the backward reads, in the step arena: a copy of embed's, pick's or
+                              cross_entropy's (NULL when nothing was recorded), or where each max was */
+    int dim;             /**< the dimension a reduction ran over (sum, mean, max, var, std) */
+    bool unbiased;       /**< var, std: divided by n - 1, not n */
+    bool is_view;        /**< made by tensor_view: a's data and grad under another shape, never on the tape */
+    float scalar;        /**< the constant of mul_scalar, add_scalar, pow */
     float *saved;        /**< values the backward needs (softmax probabilities...) */
+    void *ctx;           /**< what an op defined outside tensor.c keeps for its backward */
     Tensor *tape_prev;   /**< the tensor recorded before this one */
 };
 
@@ -190,10 +195,10 @@ Tensor *tensor_std(Tensor *a, int dim, bool keepdim, bool unbiased);
 Tensor *tensor_sqrt(Tensor *a);
 /**
  * @brief Embedding lookup `table[ix]`: table [V, C], ix of shape @p ishape
- * (e.g. [B, T]) -> [ishape..., C]. @p ix is borrowed: it must live until backward.
+ * (e.g. [B, T]) -> [ishape..., C]. The op keeps its own copy of @p ix for backward.
  */
 Tensor *tensor_embed(Tensor *table, const int *ix, Shape ishape);
-/** @brief `a[arange(B), y]`: a [B, V] -> [B]. @p y is borrowed until backward. */
+/** @brief `a[arange(B), y]`: a [B, V] -> [B]. The op keeps its own copy of @p y for backward. */
 Tensor *tensor_pick(Tensor *a, const int *y);
 /** @brief The same data seen with another shape (same numel). No copy; shares grad.
  * One size may be -1 (inferred, as in torch): SHAPE(B, -1). A view is not on the tape. */
@@ -204,17 +209,10 @@ Tensor *tensor_softmax(Tensor *a);
 Tensor *tensor_log_softmax(Tensor *a);
 /**
  * @brief F.cross_entropy(logits, y): mean over B of -log softmax(logits)[b, y[b]].
- * logits [B, V], y borrowed (B labels) -> [1]. Fused: one pass forward, and
+ * logits [B, V], y (B labels, copied for backward) -> [1]. Fused: one pass forward, and
  * backward (softmax - onehot)/B. Equal (tested) to the composed version.
  */
 Tensor *tensor_cross_entropy(Tensor *logits, const int *y);
-/**
- * @brief F.cross_entropy(W[x], y) in one op, never making the [n, V] logits:
- * W [R, V], x and y borrowed only for the call (n pairs) -> [1]. The row gather
- * and tensor_cross_entropy fused; equal within float rounding (tested) to
- * `tensor_cross_entropy(tensor_embed(W, x, SHAPE(n)), y)`, the readable version.
- */
-Tensor *tensor_embed_cross_entropy(Tensor *W, const int *x, const int *y, int n);
 /** @} */
 
 /* ------------------------------------------------------------------------- */
@@ -247,41 +245,16 @@ void tensor_print(const Tensor *t, const char *name);
 /** @} */
 
 /* ------------------------------------------------------------------------- */
-/** @name Kernels with a readable twin (the fast one is used; tests prove they agree) */
+/** @name Ops defined outside tensor.c (as the bench's fused cross-entropy, tools/embed_ce.c) */
 /** @{ */
 /**
- * @brief 1 when the kernels fuse multiply-adds (fmaf: one rounding, not two):
- * when the compiler may use the CPU's FMA instructions, as with NATIVE=1 on
- * any x86-64 since 2013; 0 in the default build (its SSE2 has none).
- *
- * With FMA, matmul fuses each step (and so does matmul_reference, so the two
- * still agree bit for bit), and tanh and exp run in float (16 lanes, not 8 of
- * double): at most 1 ulp from the true value, where the double versions are
- * nearly always correctly rounded. A NATIVE=1 run's losses therefore agree
- * with the default build's to about 6 digits at first, and drift apart in the
- * last digits over a long training, as two PyTorch builds do. Define
- * KIT_FMA=0 (make NATIVE=1 FMA=0) for the default build's bits.
+ * @brief The result tensor of an op with inputs @p a and @p b (b may be NULL),
+ * its data not yet written: in the step arena, and, when an input needs a
+ * gradient and no_grad is off, with a zeroed grad, @p backward and its inputs
+ * recorded on the tape. Keep what the backward needs in `saved` or `ctx`
+ * (allocated from the graph's step arena).
  */
-#ifndef KIT_FMA
-#if defined(__FMA__)
-#define KIT_FMA 1
-#else
-#define KIT_FMA 0
-#endif
-#endif
-
-/** @brief out[M,N] (+)= a[M,K] @ b[K,N], straightforward triple loop: the reference. */
-void matmul_reference(float *out, const float *a, const float *b, int M, int K, int N, bool accumulate);
-/** @brief Same contract as matmul_reference, cache-friendly and vectorizable. */
-void matmul_fast(float *out, const float *a, const float *b, int M, int K, int N, bool accumulate);
-/** @brief tanh(x) within 1 ulp of the correctly rounded value (tested), fast enough for 200,000 steps. */
-float tanh_fast(float x);
-/** @brief y[i] = tanh_fast(x[i]) for @p n floats, 16 at a time on AVX-512 (the same bits, tested); y may be x. */
-void tanh_fast_n(float *y, const float *x, int n);
-/** @brief exp(x) as the exp op computes it, one float at a time (within 1 ulp of expf, tested). */
-float exp_fast(float x);
-/** @brief y[i] = exp_fast(x[i]) for @p n floats, 16 at a time on AVX-512 (the same bits, tested); y may be x. */
-void exp_fast_n(float *y, const float *x, int n);
+Tensor *tensor_op_result(Shape s, const char *op, BackwardFn backward, Tensor *a, Tensor *b);
 /** @} */
 
 #endif /* KIT_TENSOR_H */

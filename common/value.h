@@ -180,7 +180,7 @@ long value_pool_system_allocs(const ValuePool *pool);
  * @brief A new leaf in @p pool holding @p data, grad 0, named @p label
  * (copied, cut to VALUE_LABEL_SIZE - 1 chars; NULL means no label).
  * Owned by the pool: never free it. @p pool must not be NULL.
- * micrograd: `a = Value(2.0, label='a')`. Next: the ops below.
+ * micrograd: `a = Value(2.0, label="a")`. Next: the ops below.
  */
 Value *value_new(ValuePool *pool, double data, const char *label);
 
@@ -190,7 +190,7 @@ Value *value_const(ValuePool *pool, double data);
 /**
  * @brief Copy @p label into @p v (cut to VALUE_LABEL_SIZE - 1 chars; NULL
  * clears it) and return @p v, so it chains: `value_set_label(value_mul(a, b), "e")`.
- * micrograd: `e.label = 'e'`. @p v must not be NULL.
+ * micrograd: `e.label = "e"`. @p v must not be NULL.
  */
 Value *value_set_label(Value *v, const char *label);
 

@@ -1,27 +1,28 @@
-# figure: lab 05, the weights' gradient distributions after 1001 steps, with the grad:data ratio std(grad)/std(data) of each in the legend
+# figure: lab 05, the weights' gradient distributions, with the grad:data ratio std(grad)/std(data) of each in the legend
 # data: deep_wgrad_bn.tsv
 # data: deep_wgrad_stats_bn.tsv
+# data: deep_meta_bn.tsv
 # data: deep_wgrad_nobn.tsv
 # data: deep_wgrad_stats_nobn.tsv
+# data: deep_meta_nobn.tsv
 # made-by: make lab05-solution ARGS="deep"
 #
 # deep_wgrad_*.tsv: per 2-D weight (C, then each Linear) a pair of columns
-# (bin center, density) of its gradient. deep_wgrad_stats_*.tsv: shape, mean,
-# std, (unused), grad:data ratio.
+# (bin center, density) of its gradient. deep_wgrad_stats_*.tsv: weight (C or
+# layerN, the index of its Linear, and its shape), mean, std, (unused),
+# grad:data ratio.
 # What to notice: the ratios are ~1e-2 (C) to ~1e-1; without batchnorm the last
 # layer's is the largest by far (its weight was scaled by 0.1, so the same
 # gradient is a larger fraction of it): it trains faster than the others.
-# The x range is cut at +-0.06: the tails are thin.
+# The x range is cut at +-0.06 (in thousandths: +-60): the tails are thin.
 
 array gd[8]
-set multiplot layout 1, 2 title "Lab 05: weight gradient distributions (legend: shape, grad:data ratio)" noenhanced
+set multiplot layout 1, 2 title "Lab 05: weight gradient distributions (legend: weight, grad:data ratio)" noenhanced
 set grid
-set key top right font ",8"
-set xlabel "dL/dW" noenhanced
-set ylabel "density" noenhanced
-set format x "%.0e"
-set xtics rotate by -30
-set xrange [-0.06:0.06]
+set key below font ",8" maxcols 2
+set xlabel "dL/dW (x 1e-3)" noenhanced
+set ylabel "density (per 1e-3)" noenhanced
+set xrange [-60:60]
 do for [v=1:2] {
     sfx = v == 1 ? "bn" : "nobn"
     f = dir.'/deep_wgrad_stats_'.sfx.'.tsv'
@@ -31,8 +32,8 @@ do for [v=1:2] {
         stats f every ::(k-1)::(k-1) using 5 nooutput
         gd[k] = STATS_max
     }
-    set title (v == 1 ? "with batchnorm" : "without batchnorm (gain 5/3)") noenhanced
-    plot for [k=1:nw] dir.'/deep_wgrad_'.sfx.'.tsv' using (column(2*k-1)):(column(2*k)) with lines linewidth 1.5 \
-         title sprintf("%s  grad:data %.2e", system("sed -n '".(k+1)."p' ".f." | cut -f1"), gd[k]) noenhanced
+    set title system("sed -n 2p '".dir."/deep_meta_".sfx.".tsv'") noenhanced font ",9"
+    plot for [k=1:nw] dir.'/deep_wgrad_'.sfx.'.tsv' using (1e3 * column(2*k-1)):(1e-3 * column(2*k)) with lines linewidth 1.5 \
+         title sprintf("%s: %.2e", system("sed -n '".(k+1)."p' ".f." | cut -f1 | tr ':' ' '"), gd[k]) noenhanced
 }
 unset multiplot

@@ -42,6 +42,8 @@
 #include "harness.h"
 #include "rng.h"     /* TorchRng: rng_seed, rng_randint, rng_multinomial_replacement */
 #include "tensor.h"  /* the core under test */
+/* The bench's fused op is not in libkit: its one file is compiled into this test. */
+#include "../tools/embed_ce.c"
 
 #define SEED 2147483647u
 #define STEPS 10

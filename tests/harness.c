@@ -6,7 +6,7 @@
  * timeout, run just one (--step), and print its line the moment it ends.
  * Not here: the tests themselves, and the summary across labs (tools/check.sh).
  */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700
 #include "harness.h"
 
 #include <dirent.h>
@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 /* ---- evidence and array comparison -------------------------------------- */
@@ -61,23 +62,66 @@ static void error_to_failure(const char *message)
 typedef enum { ST_OK, ST_FAIL, ST_CRASH, ST_TIMEOUT, ST_TODO } Status;
 static const char *status_word[] = {"OK", "FAIL", "CRASH", "TIMEOUT", "TODO"};
 
+/* What the forked step tells the parent besides Check's verdict, one byte
+ * each in a file both share: 'F' when the test function returned (written by
+ * the checked teardown, so a learner's exit(0) inside a TODO function, which
+ * Check's fork mode counts as a pass, is caught), 'S' when it died of a stack
+ * overflow (the SIGSEGV handler below). */
+static int mark_fd = -1;
+
+static bool marked(char what)
+{
+    char buf[8];
+    ssize_t n = mark_fd >= 0 ? pread(mark_fd, buf, sizeof buf, 0) : -1;
+    for (ssize_t i = 0; i < n; i++) if (buf[i] == what) return true;
+    return false;
+}
+
 static Status classify(int rtype, const char *msg, char *crash, size_t crashlen)
 {
-    if (rtype == CK_PASS) return ST_OK;
+    if (rtype == CK_PASS) {
+        if (mark_fd >= 0 && !marked('F')) {
+            snprintf(crash, crashlen, "exited early");
+            return ST_CRASH;
+        }
+        return ST_OK;
+    }
     if (msg && strstr(msg, "Test timeout expired")) return ST_TIMEOUT;
     if (msg && strncmp(msg, "TODO(", 5) == 0) return ST_TODO;
     if (rtype == CK_ERROR && msg) {
         int sig;
         if (sscanf(msg, "Received signal %d", &sig) == 1) {
-            const char *name = sig == SIGSEGV ? "SIGSEGV" : sig == SIGABRT ? "SIGABRT"
-                             : sig == SIGFPE ? "SIGFPE" : sig == SIGBUS ? "SIGBUS"
-                             : sig == SIGILL ? "SIGILL" : "signal";
+            const char *name = sig == SIGSEGV ? (marked('S') ? "stack overflow" : "SIGSEGV")
+                             : sig == SIGABRT ? "SIGABRT" : sig == SIGFPE ? "SIGFPE"
+                             : sig == SIGBUS ? "SIGBUS" : sig == SIGILL ? "SIGILL" : "signal";
             snprintf(crash, crashlen, "%s", name);
             return ST_CRASH;
         }
-        return ST_CRASH;  /* early exit and other errors: the step did not finish */
+        snprintf(crash, crashlen, "exited early");
+        return ST_CRASH;  /* exit(n) and other errors: the step did not finish */
     }
     return ST_FAIL;
+}
+
+/* The words under a CRASH line: what each kind of crash usually means. */
+static const char *crash_words(const char *crash)
+{
+    if (!strcmp(crash, "stack overflow"))
+        return "the step ran out of stack: a recursion that never stops, or a very large local array?";
+    if (!strcmp(crash, "SIGFPE"))
+        return "the step crashed (SIGFPE): an integer division or remainder by zero? "
+               "(a float division by zero gives inf or nan, not a crash)";
+    if (!strcmp(crash, "SIGABRT"))
+        return "the step aborted (SIGABRT): a failed assert(), or the C library found the heap "
+               "broken (a write past the end of a malloc'd block, a double free)?";
+    if (!strcmp(crash, "SIGSEGV") || !strcmp(crash, "SIGBUS"))
+        return "the step crashed: a bad index, a NULL pointer, or memory used after it was freed?";
+    if (!strcmp(crash, "SIGILL"))
+        return "the step hit an illegal instruction: a build for another CPU (NATIVE=1), or undefined behaviour the compiler trapped?";
+    if (!strcmp(crash, "exited early"))
+        return "the step ended the program before it finished: exit() or abort() in a function the test calls? "
+               "A lab's function must return its result.";
+    return "the step was killed by a signal.";
 }
 
 /* ---- finding the learner's TODO for the next: line ---------------------- */
@@ -110,14 +154,25 @@ static int find_todo(const char *dir, const char *id, char *where, size_t wlen, 
             text[0] = 0;
             char *s = at + strlen(needle);
             if (*s == ':') s++;
+            int more = 1;
             do {
                 while (*s == ' ' || *s == '\t' || *s == '/') s++;
                 s[strcspn(s, "\n")] = 0;
                 if (*s) used += (size_t)snprintf(text + used, used < tlen ? tlen - used : 0, "%s%s", used ? " " : "", s);
-                if (!fgets(buf, sizeof buf, f)) break;
+                if (!fgets(buf, sizeof buf, f)) { more = 0; break; }
+                lineno++;
                 s = buf;
                 while (*s == ' ' || *s == '\t') s++;
             } while (strncmp(s, "//", 2) == 0 && !strstr(s, "TODO("));
+            /* The line to open is the stub's KIT_TODO call (the line a lab binary
+             * names when it stops there), when it follows within a few lines. */
+            char call[64];
+            snprintf(call, sizeof call, "KIT_TODO(\"%s\"", id);
+            for (int k = 0; more && k < 12; k++) {
+                if (strstr(buf, call)) { snprintf(where, wlen, "%s:%d", path, lineno); break; }
+                if (!fgets(buf, sizeof buf, f)) break;
+                lineno++;
+            }
             found = 0;
             break;
         }
@@ -181,11 +236,69 @@ static void capture_print(Capture *c, int max_lines, const char *rerun)
     fflush(stdout);
 }
 
+/* AddressSanitizer has its own SIGSEGV handler, which names a stack overflow itself. */
+#if defined(__SANITIZE_ADDRESS__)
+#define HARNESS_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HARNESS_ASAN 1
+#endif
+#endif
+
+#ifndef HARNESS_ASAN
+static char *stack_top;          /* near the top of the step's stack (step_setup's frame) */
+static size_t stack_limit;       /* RLIMIT_STACK */
+
+/* SIGSEGV at an address about one stack size below the top is a stack
+ * overflow: say so in the marks file, then let the fault happen again with
+ * the default action (the step dies of SIGSEGV as before). Runs on its own
+ * stack, since the normal one is full. Not under AddressSanitizer, which
+ * reports stack overflows itself. */
+static void on_segv(int sig, siginfo_t *si, void *ctx)
+{
+    (void)ctx;
+    char *a = (char *)si->si_addr;
+    size_t slack = (size_t)1 << 20;
+    if (mark_fd >= 0 && stack_top && a < stack_top && (size_t)(stack_top - a) + slack >= stack_limit &&
+        (size_t)(stack_top - a) <= stack_limit + slack) {
+        ssize_t w = write(mark_fd, "S", 1);
+        (void)w;
+    }
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigaction(sig, &dfl, NULL);
+}
+#endif
+
 /* Runs inside the forked step, before the test: line-buffer stdout, so what a
- * step printed before it crashed is still in the capture. */
+ * step printed before it crashed is still in the capture; watch for a stack overflow. */
 static void step_setup(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
+#ifndef HARNESS_ASAN
+    static char alt[1 << 16];
+    char here;
+    stack_top = &here;
+    struct rlimit rl;
+    stack_limit = getrlimit(RLIMIT_STACK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY ? (size_t)rl.rlim_cur : (size_t)8 << 20;
+    stack_t ss = {.ss_sp = alt, .ss_size = sizeof alt, .ss_flags = 0};
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_segv;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigemptyset(&sa.sa_mask);
+    if (sigaltstack(&ss, NULL) == 0) sigaction(SIGSEGV, &sa, NULL);
+#endif
+}
+
+/* Runs inside the forked step when the test function returned: the step finished. */
+static void step_teardown(void)
+{
+    if (mark_fd >= 0) {
+        ssize_t w = write(mark_fd, "F", 1);
+        (void)w;
+    }
 }
 
 /* ---- machine-readable results -------------------------------------------- */
@@ -266,6 +379,8 @@ int harness_main(int argc, char **argv, const char *suite, const HarnessStep *st
         if (len > width) width = len < 72 ? len : 72;
     }
 
+    FILE *marks = tmpfile();
+    mark_fd = marks ? fileno(marks) : -1;
     kit_set_error_handler(error_to_failure);
     int passed = 0, ran = 0, first_bad = -1;
     char first_msg[1024] = "";
@@ -278,11 +393,12 @@ int harness_main(int argc, char **argv, const char *suite, const HarnessStep *st
         Suite *s = suite_create(suite);
         TCase *tc = tcase_create(steps[i].id);
         tcase_set_timeout(tc, steps[i].timeout_s > 0 ? steps[i].timeout_s : 10);
-        tcase_add_checked_fixture(tc, step_setup, NULL);
+        tcase_add_checked_fixture(tc, step_setup, step_teardown);
         _tcase_add_test(tc, steps[i].test, 0, 0, 0, 1);
         suite_add_tcase(s, tc);
         SRunner *sr = srunner_create(s);
         Capture cap;
+        if (mark_fd >= 0 && (ftruncate(mark_fd, 0) != 0 || lseek(mark_fd, 0, SEEK_SET) != 0)) mark_fd = -1;
         double t0 = kit_now();
         capture_begin(&cap, forked);
         srunner_run_all(sr, CK_SILENT);
@@ -292,6 +408,7 @@ int harness_main(int argc, char **argv, const char *suite, const HarnessStep *st
         const char *msg = r && r[0] ? tr_msg(r[0]) : "no result";
         char crash[32] = "";
         Status st = classify(rtype, msg, crash, sizeof crash);
+        if (st == ST_CRASH && rtype == CK_PASS) msg = "exit(0) before the step finished";  /* Check said "Passed" */
         int timeout_s = steps[i].timeout_s > 0 ? steps[i].timeout_s : 10;
 
         capture_restore(&cap);   /* the step's own output is printed after its line */
@@ -304,7 +421,7 @@ int harness_main(int argc, char **argv, const char *suite, const HarnessStep *st
         for (size_t k = len; k < width || k < len + 3; k++) putchar('.');
         const char *c = st == ST_OK ? green : st == ST_TIMEOUT || st == ST_TODO ? yellow : red;
         if (st == ST_OK) printf(" %sOK%s (%.2fs)\n", c, reset, dt);
-        else if (st == ST_CRASH) printf(" %sCRASH (%s)%s\n", c, crash[0] ? crash : "exited early", reset);
+        else if (st == ST_CRASH) printf(" %sCRASH (%s)%s\n", c, crash, reset);
         else if (st == ST_TODO) printf(" %sTODO%s (not written yet)\n", c, reset);
         else printf(" %s%s%s\n", c, status_word[st], reset);
 
@@ -326,10 +443,11 @@ int harness_main(int argc, char **argv, const char *suite, const HarnessStep *st
                 printf("           needs %.*s first (still a TODO)\n", idlen, msg + 5);
             }
         } else if (st == ST_TIMEOUT) {
-            printf("           did not finish within %ds: an endless loop, or far too much work?\n", timeout_s);
+            printf("           did not finish within %ds: an endless loop, or far too much work? "
+                   "(to see where: make check says how to run it under gdb; press Ctrl-C, then type bt)\n", timeout_s);
         } else if (st == ST_CRASH) {
-            if (crash[0]) printf("           the step crashed (%s): a bad index, a NULL pointer, or memory used after it was freed?\n", crash);
-            else printf("           %s\n", msg);
+            printf("           %s\n", crash_words(crash));
+            if (!strcmp(crash, "exited early")) printf("           (%s)\n", msg);
         }
         char rerun[512];
         snprintf(rerun, sizeof rerun, "%s --step %s", argv[0], steps[i].id);
@@ -361,10 +479,16 @@ int harness_main(int argc, char **argv, const char *suite, const HarnessStep *st
             put_clean(res, st == ST_OK ? "" : msg, false);
             fputc('\n', res);
         }
+        /* Each step's record reaches the files before the next step runs: a suite
+         * that dies later (CK_FORK=no) leaves the rows of the steps it finished. */
+        if (tap) fflush(tap);
+        if (res) fflush(res);
         free(r);  /* srunner_results() hands us the array; a forked child would report it as a leak */
         srunner_free(sr);
     }
     kit_set_error_handler(NULL);
+    if (marks) fclose(marks);
+    mark_fd = -1;
     if (tap) fclose(tap);
     if (res) fclose(res);
 
@@ -381,9 +505,13 @@ int harness_main(int argc, char **argv, const char *suite, const HarnessStep *st
             printf("      rerun just this step: make check LAB=%.*s STEP=%s\n", (int)(dot - b->id - 3), b->id + 3, dot + 1);
         else
             printf("      rerun just this step: %s --step %s\n", argv[0], b->id);
-        if (crashed)
-            printf("      a crash or hang: debug it in one process: CK_FORK=no gdb --args %s --step %s\n",
-                   argv[0], b->id);
+        if (crashed) {
+            if (strncmp(suite, "lab", 3) == 0 && dot)
+                printf("      a crash: the line that did it: make SANITIZE=1 check LAB=%.*s STEP=%s\n",
+                       (int)(dot - b->id - 3), b->id + 3, dot + 1);
+            printf("      a crash or hang: debug it in one process: CK_FORK=no gdb -ex run --args %s --step %s "
+                   "(a hang: Ctrl-C, then bt)\n", argv[0], b->id);
+        }
     }
     return passed == ran ? 0 : 1;
 }

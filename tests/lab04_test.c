@@ -7,7 +7,7 @@
  * this file computes on its own (plain loops in double, hand-made arrays,
  * finite differences), then the figures' numbers on data/names.txt: the first
  * loss before and after the softmax fix, tanh saturation before and after the
- * tanh fix, the Kaiming std demo, and the four stages' start.
+ * tanh fix, the Kaiming std demo, and the four stages. start.
  * What it is not: the 200000-step table (too slow for a test; run
  * `make lab04-solution`), or a speed test.
  *
@@ -38,7 +38,7 @@ static void load_train(Dataset *tr)
     Words all, a, b, c;
     ck_assert_msg(words_load(&all, NAMES) == 0, "cannot load %s: %s", NAMES, kit_last_failure());
     ck_assert_msg(words_split(&all, 42, &a, &b, &c) == 0, "words_split: %s", kit_last_failure());
-    dataset_build(tr, &a, INIT_BLOCK);
+    dataset_build(tr, &a, MLP_BLOCK);
     words_free(&a);
     words_free(&b);
     words_free(&c);
@@ -86,14 +86,12 @@ static double ref_forward(const Mlp *m, const int *X, const int *Y, int B, doubl
     return loss / B;
 }
 
-/* Draw C, W1, b1, W2, b2 in the lecture's order, straight from the generator. */
-static void draw_plain(Mlp *m, TorchRng *r)
+/* A model drawn as lab 03 draws it (given mlp_init), in its own graph. */
+static void plain_model(Mlp *m, Graph *g, TorchRng *r)
 {
-    rng_randn(r, m->C->data, m->C->numel);
-    rng_randn(r, m->W1->data, m->W1->numel);
-    rng_randn(r, m->b1->data, m->b1->numel);
-    rng_randn(r, m->W2->data, m->W2->numel);
-    rng_randn(r, m->b2->data, m->b2->numel);
+    graph_init(g);
+    rng_seed(r, SEED);
+    mlp_init(m, g, MLP_BLOCK, MLP_EMB, MLP_HIDDEN, r);
 }
 
 static float *copy_of(const Tensor *t)
@@ -130,46 +128,48 @@ static double std_d(const double *x, long n)
 }
 
 /* ------------------------------------------------------------------------- */
-/* lab04.1                                                                    */
+/* lab04.1 the expected first loss                                           */
 /* ------------------------------------------------------------------------- */
 
 START_TEST(test_first_loss)
 {
     EXPECT_NEAR(expected_first_loss(27), UNIFORM_LOSS, 1e-6, "expected_first_loss(27) = -log(1/27)");
     EXPECT_NEAR(expected_first_loss(2), 0.6931471805599453, 1e-6, "expected_first_loss(2) = log 2");
+    EXPECT_NEAR(expected_first_loss(1), 0.0, 1e-7, "expected_first_loss(1): one choice, no surprise");
+}
+END_TEST
 
+/* ------------------------------------------------------------------------- */
+/* lab04.2 the softmax fix                                                   */
+/* ------------------------------------------------------------------------- */
+
+START_TEST(test_softmax_fix)
+{
     Graph g;
-    graph_init(&g);
     Mlp m;
-    mlp_create(&m, &g, INIT_BLOCK, INIT_EMB, INIT_HIDDEN);
     TorchRng r;
-    rng_seed(&r, SEED);
-    draw_plain(&m, &r);
-    float *W1 = copy_of(m.W1), *W2 = copy_of(m.W2), *C = copy_of(m.C), *b1 = copy_of(m.b1);
+    plain_model(&m, &g, &r);
+    float *W1 = copy_of(m.W1), *C = copy_of(m.C), *b1 = copy_of(m.b1);
+    Dataset tr;
+    load_train(&tr);
+    int X[MLP_BATCH * MLP_BLOCK], Y[MLP_BATCH];
+    first_batch(&tr, &r, MLP_BATCH, X, Y);
+    double orig = ref_forward(&m, X, Y, MLP_BATCH, NULL, NULL);
     init_fix_softmax(&m);
-    expect_scaled(m.W2, W2, 0.01f, "W2 after the softmax fix (W2 * 0.01)");
-    for (int i = 0; i < m.b2->numel; i++) EXPECT_NEAR(m.b2->data[i], 0.0, 0.0, "b2 after the softmax fix");
     expect_scaled(m.W1, W1, 1.0f, "W1 is not the softmax fix's business");
     expect_scaled(m.b1, b1, 1.0f, "b1 is not the softmax fix's business");
     expect_scaled(m.C, C, 1.0f, "C is not the softmax fix's business");
-
-    // the figure: first minibatch loss on data/names.txt, before and after the fix
-    Dataset tr;
-    load_train(&tr);
-    int X[INIT_BATCH * INIT_BLOCK], Y[INIT_BATCH];
-    first_batch(&tr, &r, INIT_BATCH, X, Y);
-    double fixed = ref_forward(&m, X, Y, INIT_BATCH, NULL, NULL);
-    TorchRng r2;
-    rng_seed(&r2, SEED);
-    draw_plain(&m, &r2);  // the original init, same draws
-    double orig = ref_forward(&m, X, Y, INIT_BATCH, NULL, NULL);
-    harness_note("first loss: original %.4f, softmax fix %.4f (uniform %.4f; lecture data: 27.8817, 3.3221)",
-                 orig, fixed, UNIFORM_LOSS);
-    EXPECT_NEAR(fixed, UNIFORM_LOSS, 0.05, "first loss after the softmax fix, data/names.txt");
-    ck_assert_msg(orig > 10.0, "the original init's first loss should be far above 3.30 (the hockey stick): got %.4f", orig);
+    // Any scale that makes the first softmax nearly uniform will do. Judged on
+    // the whole training split: one batch of 32 is too noisy for 0.02 (the
+    // lecture's own fix gives 3.2717 on the first batch here).
+    double fixed = ref_forward(&m, X, Y, MLP_BATCH, NULL, NULL);
+    double whole = mlp_split_loss(&m, &tr);
+    harness_note("first batch: %.4f before, %.4f after your fix (lecture data: 27.8817, 3.3221); whole training split "
+                 "%.4f (uniform %.4f)", orig, fixed, whole, UNIFORM_LOSS);
+    ck_assert_msg(orig > 10.0, "the plain init's first loss should be far above 3.30: got %.4f", orig);
+    EXPECT_NEAR(whole, UNIFORM_LOSS, 0.02, "loss over the training split after the softmax fix, vs -log(1/27)");
     dataset_free(&tr);
     free(W1);
-    free(W2);
     free(C);
     free(b1);
     graph_free(&g);
@@ -177,7 +177,7 @@ START_TEST(test_first_loss)
 END_TEST
 
 /* ------------------------------------------------------------------------- */
-/* lab04.2                                                                    */
+/* lab04.3 tanh saturation                                                   */
 /* ------------------------------------------------------------------------- */
 
 START_TEST(test_saturation)
@@ -196,57 +196,28 @@ START_TEST(test_saturation)
     st = tanh_saturation(h, 3, 4, 0.99f, NULL);  // NULL mask is allowed
     EXPECT_INT_EQ(st.dead_cols, 2, "dead columns with a NULL mask");
 
+    // the lecture's picture: the plain init's first batch
     Graph g;
-    graph_init(&g);
     Mlp m;
-    mlp_create(&m, &g, INIT_BLOCK, INIT_EMB, INIT_HIDDEN);
     TorchRng r;
-    rng_seed(&r, SEED);
-    draw_plain(&m, &r);
-    float *W1 = copy_of(m.W1), *b1 = copy_of(m.b1), *W2 = copy_of(m.W2), *b2 = copy_of(m.b2);
-
-    // the figures: the first batch's h, before and after the tanh fix
+    plain_model(&m, &g, &r);
     Dataset tr;
     load_train(&tr);
-    int X[INIT_BATCH * INIT_BLOCK], Y[INIT_BATCH];
-    first_batch(&tr, &r, INIT_BATCH, X, Y);
-    const int n = INIT_BATCH * INIT_HIDDEN;
+    int X[MLP_BATCH * MLP_BLOCK], Y[MLP_BATCH];
+    first_batch(&tr, &r, MLP_BATCH, X, Y);
+    const int n = MLP_BATCH * MLP_HIDDEN;
     double *hd = malloc(sizeof(double) * n), *hp = malloc(sizeof(double) * n);
     float *hf = malloc(sizeof(float) * n);
-    ref_forward(&m, X, Y, INIT_BATCH, hp, hd);
+    ref_forward(&m, X, Y, MLP_BATCH, hp, hd);
     for (int i = 0; i < n; i++) hf[i] = (float)hd[i];
-    SatStats before = tanh_saturation(hf, INIT_BATCH, INIT_HIDDEN, SAT_THRESH, NULL);
-    EXPECT_NEAR(before.frac, frac_above(hd, n, 0.99), 1.0 / n, "saturation before the fix vs plain count");
-    double hp_std_before = std_d(hp, n);
+    SatStats before = tanh_saturation(hf, MLP_BATCH, MLP_HIDDEN, SAT_THRESH, NULL);
+    EXPECT_NEAR(before.frac, frac_above(hd, n, 0.99), 1.0 / n, "saturation of the plain init vs a plain count");
+    harness_note("plain init, first batch: |h| > 0.99 for %.2f %%, %d dead columns, hpreact std %.3f "
+                 "(lecture data: 60.95 %%, 5.181)", 100 * before.frac, before.dead_cols, std_d(hp, n));
+    ck_assert_msg(before.frac > 0.5, "saturation of the plain init: got %.4f, expected > 0.5", before.frac);
 
-    init_fix_tanh(&m);
-    expect_scaled(m.W1, W1, 0.2f, "W1 after the tanh fix (W1 * 0.2)");
-    expect_scaled(m.b1, b1, 0.01f, "b1 after the tanh fix (b1 * 0.01)");
-    expect_scaled(m.W2, W2, 1.0f, "W2 is not the tanh fix's business");
-    expect_scaled(m.b2, b2, 1.0f, "b2 is not the tanh fix's business");
-    ref_forward(&m, X, Y, INIT_BATCH, hp, hd);
-    for (int i = 0; i < n; i++) hf[i] = (float)hd[i];
-    SatStats after = tanh_saturation(hf, INIT_BATCH, INIT_HIDDEN, SAT_THRESH, NULL);
-    harness_note("first batch |h| > 0.99: before %.2f %% (%d dead columns), after %.2f %%; hpreact std %.3f -> %.3f "
-                 "(lecture data, first batch: 60.95 %% -> 0.98 %%)",
-                 100 * before.frac, before.dead_cols, 100 * after.frac, hp_std_before, std_d(hp, n));
-    ck_assert_msg(before.frac > 0.5, "saturation before the fix: got %.4f, expected > 0.5", before.frac);
-    ck_assert_msg(after.frac < 0.1, "saturation after the fix: got %.4f, expected < 0.1", after.frac);
-    ck_assert_msg(after.dead_cols == 0, "dead columns after the fix: got %d, expected 0", after.dead_cols);
-
-    // the histogram figure: every value lands in a bin, and the original's h piles up at +-1
-    long counts[50], total = 0;
-    rng_seed(&r, SEED);
-    draw_plain(&m, &r);
-    ref_forward(&m, X, Y, INIT_BATCH, hp, hd);
-    for (int i = 0; i < n; i++) hf[i] = (float)hd[i];
-    histogram(hf, n, -1.0f, 1.0f, 50, counts);
-    for (int k = 0; k < 50; k++) total += counts[k];
-    EXPECT_INT_EQ(total, n, "histogram of h counts every value");
-    ck_assert_msg(counts[0] + counts[49] > n / 2, "original h: the end bins should hold most values, got %ld of %d",
-                  counts[0] + counts[49], n);
-
-    // the activation-functions figure: each derivative against a finite difference, and where it vanishes
+    // The aside's figure (given act_eval): each activation's derivative against
+    // a finite difference, and where the figure shades "f' < 0.01".
     for (int k = 0; k < ACT_COUNT; k++)
         for (double x = -4.3; x < 4.4; x += 0.7) {
             double f, df, fp, fm, d;
@@ -255,156 +226,191 @@ START_TEST(test_saturation)
             act_eval((ActKind)k, x - 1e-6, &fm, &d);
             EXPECT_NEAR(df, (fp - fm) / 2e-6, 1e-5, act_name((ActKind)k));
         }
+    // tanh and ReLU are shaded there; leaky ReLU never (its slope is 0.01, not 0)
     double f, df;
     act_eval(ACT_TANH, 4.0, &f, &df);
     ck_assert_msg(df < 0.002, "tanh'(4) = %g: the gradient should vanish there", df);
     act_eval(ACT_RELU, -1.0, &f, &df);
     EXPECT_NEAR(df, 0.0, 0.0, "relu'(-1): a dead ReLU passes nothing");
     act_eval(ACT_LEAKY_RELU, -1.0, &f, &df);
-    EXPECT_NEAR(df, 0.01, 1e-12, "leaky relu'(-1)");
+    EXPECT_NEAR(df, 0.01, 0.0, "leaky relu'(-1): a small slope, not zero");
     act_eval(ACT_SIGMOID, 0.0, &f, &df);
     EXPECT_NEAR(df, 0.25, 1e-12, "sigmoid'(0): the most it ever passes");
-
     free(hd);
     free(hp);
     free(hf);
+    dataset_free(&tr);
+    graph_free(&g);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------- */
+/* lab04.4 the tanh fix                                                      */
+/* ------------------------------------------------------------------------- */
+
+START_TEST(test_tanh_fix)
+{
+    Graph g;
+    Mlp m;
+    TorchRng r;
+    plain_model(&m, &g, &r);
+    float *W2 = copy_of(m.W2), *b2 = copy_of(m.b2), *C = copy_of(m.C);
+    Dataset tr;
+    load_train(&tr);
+    int X[MLP_BATCH * MLP_BLOCK], Y[MLP_BATCH];
+    first_batch(&tr, &r, MLP_BATCH, X, Y);
+    init_fix_tanh(&m);
+    expect_scaled(m.W2, W2, 1.0f, "W2 is not the tanh fix's business");
+    expect_scaled(m.b2, b2, 1.0f, "b2 is not the tanh fix's business");
+    expect_scaled(m.C, C, 1.0f, "C is not the tanh fix's business");
+    // The property, not one constant: on the first batch, hpreact near std 1
+    // (tanh's useful range; far below would make the layer almost linear) and
+    // few saturated values.
+    const int n = MLP_BATCH * MLP_HIDDEN;
+    double *hd = malloc(sizeof(double) * n), *hp = malloc(sizeof(double) * n);
+    ref_forward(&m, X, Y, MLP_BATCH, hp, hd);
+    float *hf = malloc(sizeof(float) * n);
+    for (int i = 0; i < n; i++) hf[i] = (float)hd[i];
+    SatStats after = tanh_saturation(hf, MLP_BATCH, MLP_HIDDEN, SAT_THRESH, NULL);
+    double sd = std_d(hp, n);
+    harness_note("after your tanh fix, first batch: hpreact std %.3f, |h| > 0.99 for %.2f %% (lecture's 0.2 on "
+                 "its data: 1.002, 0.98 %%)", sd, 100 * after.frac);
+    EXPECT_NEAR(sd, 1.0, 0.3, "hpreact std on the first batch after the tanh fix");
+    ck_assert_msg(after.frac < 0.05, "saturated fraction after the tanh fix: got %.2f %%, expected under 5 %%",
+                  100 * after.frac);
+    EXPECT_INT_EQ(after.dead_cols, 0, "dead columns after the tanh fix");
+    free(hd);
+    free(hp);
+    free(hf);
+    free(W2);
+    free(b2);
+    free(C);
+    dataset_free(&tr);
+    graph_free(&g);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------- */
+/* lab04.5 Kaiming's scale                                                   */
+/* ------------------------------------------------------------------------- */
+
+START_TEST(test_kaiming_scale)
+{
+    // The picture of the handout: x randn(1000, fan_in), w randn(fan_in, 200);
+    // x @ (w * s) must keep std gain * std(x) for each fan_in.
+    enum { N = 1000, FO = 200 };
+    const int fans[3] = {10, 30, 100};
+    const double gains[3] = {1.0, 5.0 / 3.0, 1.0};
+    for (int c = 0; c < 3; c++) {
+        const int FI = fans[c];
+        float *x = malloc(sizeof(float) * N * FI), *w = malloc(sizeof(float) * FI * FO);
+        double *y = malloc(sizeof(double) * N * FO);
+        TorchRng r;
+        rng_seed(&r, SEED);
+        rng_randn(&r, x, (long)N * FI);
+        rng_randn(&r, w, (long)FI * FO);
+        double s = kaiming_scale(gains[c], FI);
+        for (int i = 0; i < N; i++)
+            for (int j = 0; j < FO; j++) {
+                double acc = 0;
+                for (int k = 0; k < FI; k++) acc += (double)x[i * FI + k] * w[k * FO + j];
+                y[i * FO + j] = acc * s;
+            }
+        double sy = std_d(y, (long)N * FO);
+        harness_note("fan_in %d, gain %.3f: std(x @ w * kaiming_scale) %.4f", FI, gains[c], sy);
+        EXPECT_NEAR(sy, gains[c], 0.06 * gains[c], "std of x @ (w * kaiming_scale(gain, fan_in)) vs gain");
+        free(x);
+        free(w);
+        free(y);
+    }
+    // Var(x @ w) = fan_in Var(x) Var(w) has one answer: gain / sqrt(fan_in).
+    EXPECT_NEAR(kaiming_scale(5.0 / 3.0, 30), 0.30429030972509225, 1e-12, "kaiming_scale(5/3, 30)");
+    EXPECT_NEAR(kaiming_scale(1.0, 100), 0.1, 1e-12, "kaiming_scale(1, 100)");
+}
+END_TEST
+
+/* ------------------------------------------------------------------------- */
+/* lab04.6 Kaiming for the hidden layer                                      */
+/* ------------------------------------------------------------------------- */
+
+START_TEST(test_init_kaiming)
+{
+    Graph g;
+    Mlp m;
+    TorchRng r;
+    plain_model(&m, &g, &r);
+    float *W1 = copy_of(m.W1), *b1 = copy_of(m.b1), *W2 = copy_of(m.W2), *b2 = copy_of(m.b2), *C = copy_of(m.C);
+    Dataset tr;
+    load_train(&tr);
+    int X[MLP_BATCH * MLP_BLOCK], Y[MLP_BATCH];
+    first_batch(&tr, &r, MLP_BATCH, X, Y);
+    init_kaiming(&m);
+    expect_scaled(m.W1, W1, (float)kaiming_scale(TANH_GAIN, MLP_BLOCK * MLP_EMB),
+                  "W1 after Kaiming: W1 * kaiming_scale(TANH_GAIN, fan_in), fan_in = inputs per hidden unit");
+    for (int i = 0; i < m.b1->numel; i++)
+        ck_assert_msg(fabsf(m.b1->data[i]) <= 0.1f * fabsf(b1[i]), "b1[%d] after Kaiming: %g from %g, expected small "
+                      "(at most a tenth of the draw)", i, m.b1->data[i], b1[i]);
+    expect_scaled(m.W2, W2, 1.0f, "W2 is not Kaiming's business (the softmax fix is separate)");
+    expect_scaled(m.b2, b2, 1.0f, "b2 is not Kaiming's business");
+    expect_scaled(m.C, C, 1.0f, "C is not Kaiming's business");
+    const int n = MLP_BATCH * MLP_HIDDEN;
+    double *hd = malloc(sizeof(double) * n), *hp = malloc(sizeof(double) * n);
+    ref_forward(&m, X, Y, MLP_BATCH, hp, hd);
+    harness_note("Kaiming, first batch: hpreact std %.3f, |h| > 0.99 for %.2f %% (lecture data: 1.524, 8.14 %%)",
+                 std_d(hp, n), 100 * frac_above(hd, n, 0.99));
+    EXPECT_NEAR(std_d(hp, n), 5.0 / 3.0, 0.35, "hpreact std at Kaiming init (gain 5/3)");
+    free(hd);
+    free(hp);
     free(W1);
     free(b1);
     free(W2);
     free(b2);
+    free(C);
     dataset_free(&tr);
     graph_free(&g);
 }
 END_TEST
 
 /* ------------------------------------------------------------------------- */
-/* lab04.3                                                                    */
-/* ------------------------------------------------------------------------- */
-
-START_TEST(test_kaiming)
-{
-    EXPECT_NEAR(kaiming_scale(5.0 / 3.0, 30), 0.30429030972509225, 1e-12, "kaiming_scale(5/3, 30) = (5/3)/sqrt(30)");
-    EXPECT_NEAR(kaiming_scale(1.0, 100), 0.1, 1e-12, "kaiming_scale(1, 100)");
-
-    Graph g;
-    graph_init(&g);
-    Mlp m;
-    mlp_create(&m, &g, INIT_BLOCK, INIT_EMB, INIT_HIDDEN);
-    TorchRng r;
-    rng_seed(&r, SEED);
-    draw_plain(&m, &r);
-    float *W1 = copy_of(m.W1), *b1 = copy_of(m.b1), *W2 = copy_of(m.W2);
-    init_kaiming(&m);
-    expect_scaled(m.W1, W1, (float)0.30429030972509225, "W1 after Kaiming (W1 * (5/3)/sqrt(30))");
-    expect_scaled(m.b1, b1, 0.01f, "b1 after Kaiming (b1 * 0.01)");
-    expect_scaled(m.W2, W2, 1.0f, "W2 is not Kaiming's business");
-
-    // the Kaiming picture: x randn(1000, 10), w randn(10, 200); std of x @ w with and without the scale
-    enum { N = 1000, FI = 10, FO = 200 };
-    float *x = malloc(sizeof(float) * N * FI), *w = malloc(sizeof(float) * FI * FO);
-    double *y = malloc(sizeof(double) * N * FO), *yk = malloc(sizeof(double) * N * FO);
-    rng_seed(&r, SEED);
-    rng_randn(&r, x, N * FI);
-    rng_randn(&r, w, FI * FO);
-    double s = kaiming_scale(1.0, FI);
-    for (int i = 0; i < N; i++)
-        for (int j = 0; j < FO; j++) {
-            double a = 0;
-            for (int k = 0; k < FI; k++) a += (double)x[i * FI + k] * w[k * FO + j];
-            y[i * FO + j] = a;
-            yk[i * FO + j] = a * s;
-        }
-    double sy = std_d(y, N * FO), syk = std_d(yk, N * FO);
-    harness_note("Kaiming demo: std(x @ w) %.4f (sqrt(10) = 3.1623), std(x @ w * kaiming_scale(1, 10)) %.4f", sy, syk);
-    EXPECT_NEAR(syk, 1.0, 0.05, "std of x @ w with the 1/sqrt(fan_in) scale");
-    EXPECT_NEAR(sy, sqrt(10.0), 0.15, "std of x @ w without it");
-
-    // the MLP at Kaiming (with the softmax fix): hpreact std and saturation of the first batch
-    Dataset tr;
-    load_train(&tr);
-    rng_seed(&r, SEED);
-    draw_plain(&m, &r);
-    init_kaiming(&m);
-    for (int i = 0; i < m.W2->numel; i++) m.W2->data[i] *= 0.01f;
-    for (int i = 0; i < m.b2->numel; i++) m.b2->data[i] = 0.0f;
-    int X[INIT_BATCH * INIT_BLOCK], Y[INIT_BATCH];
-    first_batch(&tr, &r, INIT_BATCH, X, Y);
-    const int n = INIT_BATCH * INIT_HIDDEN;
-    double *hd = malloc(sizeof(double) * n), *hp = malloc(sizeof(double) * n);
-    double loss = ref_forward(&m, X, Y, INIT_BATCH, hp, hd);
-    harness_note("Kaiming first batch: loss %.4f, hpreact std %.3f, |h| > 0.99 %.2f %% (lecture data: 3.3179, 8.14 %%)",
-                 loss, std_d(hp, n), 100 * frac_above(hd, n, 0.99));
-    EXPECT_NEAR(std_d(hp, n), 5.0 / 3.0, 0.35, "hpreact std at Kaiming init (gain 5/3)");
-    ck_assert_msg(frac_above(hd, n, 0.99) < 0.15, "saturation at Kaiming init: got %.4f, expected < 0.15",
-                  frac_above(hd, n, 0.99));
-    EXPECT_NEAR(loss, UNIFORM_LOSS, 0.05, "first loss at Kaiming init");
-    free(x);
-    free(w);
-    free(y);
-    free(yk);
-    free(hd);
-    free(hp);
-    free(W1);
-    free(b1);
-    free(W2);
-    dataset_free(&tr);
-    graph_free(&g);
-}
-END_TEST
-
-/* ------------------------------------------------------------------------- */
-/* lab04.4                                                                    */
+/* lab04.7 the four starting points                                          */
 /* ------------------------------------------------------------------------- */
 
 START_TEST(test_stages)
 {
-    // scales each stage applies to W1, b1, W2, b2 (C is never scaled)
-    const float scale[STAGE_COUNT][4] = {
-        {1.0f, 1.0f, 1.0f, 1.0f},
-        {1.0f, 1.0f, 0.01f, 0.0f},
-        {0.2f, 0.01f, 0.01f, 0.0f},
-        {(float)0.30429030972509225, 0.01f, 0.01f, 0.0f},
-    };
     Dataset tr;
     load_train(&tr);
     double first[STAGE_COUNT], late[STAGE_COUNT];
     for (int s = 0; s < STAGE_COUNT; s++) {
+        // init_stage against your fix functions applied by hand to the same draws
         Graph g, gr;
-        graph_init(&g);
-        graph_init(&gr);
         Mlp m, ref;
-        mlp_create(&m, &g, INIT_BLOCK, INIT_EMB, INIT_HIDDEN);
-        mlp_create(&ref, &gr, INIT_BLOCK, INIT_EMB, INIT_HIDDEN);
         TorchRng r, rr;
-        rng_seed(&r, SEED);
-        rng_seed(&rr, SEED);
-        mlp_init(&m, &r, (InitStage)s);
-        draw_plain(&ref, &rr);
+        plain_model(&m, &g, &r);
+        plain_model(&ref, &gr, &rr);
+        TorchRng before = r;
+        init_stage(&m, (InitStage)s);
+        ck_assert_msg(memcmp(&before, &r, sizeof r) == 0, "init_stage drew random numbers: it should only rescale");
+        if (s != STAGE_ORIGINAL) init_fix_softmax(&ref);
+        if (s == STAGE_TANH) init_fix_tanh(&ref);
+        if (s == STAGE_KAIMING) init_kaiming(&ref);
         char what[96];
-        snprintf(what, sizeof what, "C, stage %s", stage_name((InitStage)s));
-        expect_scaled(m.C, ref.C->data, 1.0f, what);
-        Tensor *mine[4] = {m.W1, m.b1, m.W2, m.b2}, *theirs[4] = {ref.W1, ref.b1, ref.W2, ref.b2};
-        const char *nm[4] = {"W1", "b1", "W2", "b2"};
-        for (int k = 0; k < 4; k++) {
-            snprintf(what, sizeof what, "%s, stage %s (drawn in the order C, W1, b1, W2, b2, then scaled)", nm[k],
-                     stage_name((InitStage)s));
-            expect_scaled(mine[k], theirs[k]->data, scale[s][k], what);
+        for (int k = 0; k < MLP_NPARAMS; k++) {
+            const char *nm[MLP_NPARAMS] = {"C", "W1", "b1", "W2", "b2"};
+            snprintf(what, sizeof what, "%s, stage %s (its fixes: see InitStage)", nm[k], stage_name((InitStage)s));
+            expect_scaled(m.params[k], ref.params[k]->data, 1.0f, what);
         }
-        EXPECT_INT_EQ(rng_u32(&r), rng_u32(&rr), "the generator after mlp_init (no extra or missing draws)");
 
-        // the stage's start and a short run of the given loop: the hockey stick shows in the first steps
-        rng_seed(&r, SEED);
-        mlp_init(&m, &r, (InitStage)s);
-        TrainConfig cfg = {1000, INIT_BATCH, INIT_LR, true};
-        FirstBatch fb = {0};
-        mlp_train(&m, &tr, &r, &cfg, NULL, &fb);
-        first[s] = fb.loss;
+        // the stage's start and a short run: the hockey stick shows in the first steps
+        int X[MLP_BATCH * MLP_BLOCK], Y[MLP_BATCH];
+        TorchRng peek = r;
+        first_batch(&tr, &peek, MLP_BATCH, X, Y);
+        first[s] = ref_forward(&m, X, Y, MLP_BATCH, NULL, NULL);
+        for (long i = 0; i < 1000; i++)
+            (void)mlp_train_step(&m, &tr, &r, MLP_BATCH, (float)MLP_LR, NULL);
         bool was = graph_set_no_grad(&g, true);  // the loss on 10,000 fixed examples, not one noisy batch
-        late[s] = tensor_item(mlp_forward(&m, tr.X, tr.Y, 10000).loss);
+        late[s] = tensor_item(mlp_loss_of(&m, tr.X, tr.Y, 10000));
         graph_set_no_grad(&g, was);
         graph_step_reset(&g);
-        free(fb.h);
-        free(fb.hpreact);
         graph_free(&g);
         graph_free(&gr);
     }
@@ -427,15 +433,16 @@ START_TEST(test_stages)
 }
 END_TEST
 
-
-
 int main(int argc, char **argv)
 {
     const HarnessStep steps[] = {
-        {"lab04.1", "expected first loss -log(1/27) and the softmax fix (W2 * 0.01, b2 * 0)", test_first_loss, 30},
-        {"lab04.2", "tanh saturation of the first batch and the tanh fix (W1 * 0.2, b1 * 0.01)", test_saturation, 30},
-        {"lab04.3", "Kaiming's scale gain / sqrt(fan_in) keeps std near 1", test_kaiming, 30},
-        {"lab04.4", "the four initializations: draw order, fixes, first losses", test_stages, 120},
+        {"lab04.1", "the first loss of a model that knows nothing, -log(1/V)", test_first_loss, 10},
+        {"lab04.2", "the softmax fix: the first loss near -log(1/27)", test_softmax_fix, 60},
+        {"lab04.3", "tanh saturation: the fraction, the dead units, the picture", test_saturation, 30},
+        {"lab04.4", "the tanh fix: hpreact std near 1, under 5 % saturated", test_tanh_fix, 30},
+        {"lab04.5", "Kaiming's scale keeps std(x @ w) at gain * std(x)", test_kaiming_scale, 30},
+        {"lab04.6", "Kaiming for the hidden layer: W1 by its fan_in, b1 small", test_init_kaiming, 30},
+        {"lab04.7", "the four starting points, and the hockey stick they avoid", test_stages, 120},
     };
     return harness_main(argc, argv, "lab04", steps, (int)(sizeof steps / sizeof steps[0]));
 }

@@ -414,8 +414,7 @@ for f in tests/fuzz/regressions/words/*; do
   row "$id" "lab01 --data $(basename "$f")" "${MSG:-(accepted)}" "$RC" "$(verdict)"
 done
 
-# ==== issue 20, the core's side (common/args, output, checkpoint, train, data) ================
-# This block belongs to the core (output.h, train.h, data.h, args.h); other
+# ==== issue 20, the core's side (common/args, output, checkpoint, train, data) =========# This block belongs to the core (output.h, train.h, data.h, args.h); other
 # blocks of this file belong to the labs and the tools. Each case failed before
 # the change it names.
 C20=$W/out/core20
@@ -527,6 +526,79 @@ if selected core20.19 && [ -x "$L01" ]; then
   core20_row core20.19 "lab01 run from solutions/01_bigram/" "${MSG:-(found ../../data/names.txt)}"
 fi
 # ==== end of the core's issue 20 block ======================================================
+=======
+# ---- labs 03 and 04: the suggested commands, the small-net commands -----------------------
+# After `lab03 train --emb 2 --out DIR`, the `next:` line's sample command carries the
+# flags that find DIR's checkpoint, and running it as printed works (issue 19).
+if selected l34.1; then
+  O34=$W/out/l34-emb2
+  run l34.1 "$L03" train --emb 2 --steps 5 --data "$SMALL" --out "$O34"
+  args=$(grep -o 'make lab03 ARGS="sample[^"]*"' "$OUT" | head -n 1 | sed -e 's/^make lab03 ARGS="//' -e 's/"$//')
+  if crashed; then :
+  elif [ "$RC" != 0 ]; then WHY="train exit $RC"
+  elif [[ " $args " != *" --emb 2 "* || " $args " != *" --out $O34 "* ]]; then WHY="next: line lacks --emb 2 --out DIR: '$args'"
+  else
+    # shellcheck disable=SC2086
+    run l34.1s "$L03" $args -n 2
+    if crashed; then :
+    elif [ "$RC" != 0 ]; then WHY="the suggested '$args' exits $RC: $MSG"
+    fi
+  fi
+  row l34.1 "lab03 train --emb 2 --out DIR, then its next: line" "${args:-(no sample command)}" "$RC" "$(verdict)"
+fi
+accept l34.2 "lab03 overfit (the first 5 names, small net)" -- "$L03" overfit --quiet --steps 20 --data "$SMALL" --out "$W/out/l34"
+accept l34.3 "lab03 lrsearch (small net, 30 steps)"        -- "$L03" lrsearch --quiet --steps 30 --data "$SMALL" --out "$W/out/l34"
+accept l34.4 "lab04 demo (the diagnosis, no training)"      -- "$L04" demo --quiet --data "$SMALL" --out "$W/out/l34-04"
+CASE_TMO=30 refuse l34.5 "lab03 overfit --steps abc"        2 1 '--steps'  -- "$L03" overfit --steps abc --data "$SMALL" --out "$W/out/l34"
+
+# ==== lab 05 (issue 20, items 10-13) =========================================================
+# Each case failed on the lab 05 binary before its fix.
+# expect_out ID INPUT PATTERN -- CMD...: exit 0, no crash, empty stderr, stdout matches PATTERN.
+expect_out() {
+  local id=$1 input=$2 pat=$3
+  shift 4
+  selected "$id" || return 0
+  if [ ! -x "$1" ]; then row "$id" "$input" - - "FAIL: binary $1 missing (run make)"; return; fi
+  run "$id" "$@"
+  if crashed; then :
+  elif [ "$RC" != 0 ]; then WHY="exit $RC, expected 0"
+  elif [ -s "$ERR" ]; then WHY="unexpected stderr: $(head -c 200 "$ERR")"
+  elif ! grep -qaE -e "$pat" "$OUT"; then WHY="stdout does not match /$pat/"
+  fi
+  row "$id" "$input" "$(grep -aEom1 -e "$pat" "$OUT" | cut -c1-200)" "$RC" "$(verdict)"
+}
+L05D=$W/data/lab05
+mkdir -p "$L05D"
+head -5 data/names.txt > "$L05D/five.txt"
+head -6 data/names.txt > "$L05D/six.txt"
+# 10. the samplers stop at a bounded length: a model trained at lr 10 never says '.' (it hung before)
+CASE_TMO=60 expect_out l05.10 "lab05 train --steps 20 --lr 10: names cut" 'names? cut after 63 characters' \
+  -- "$L05" train --steps 20 --lr 10 --quiet --out "$W/out/l05.10"
+# 11. a batch of 2 whose rows share one context: std 0, and the message says so (it blamed the lr)
+CASE_TMO=60 refuse l05.11 "lab05 train --batch 2: one context, std 0" 1 1 'share one context.*larger --batch' \
+  -- "$L05" train --batch 2 --steps 3000 --quiet --data "$SMALL" --out "$W/out/l05.11"
+# 12. too few names: refused before training, with the true minimum (it trained, then died on the dev split)
+CASE_TMO=30 refuse l05.12a "lab05 train on 5 names"  1 1 'dev split would be empty.*at least 6 names' \
+  -- "$L05" train --steps 5 --batch 4 --quiet --data "$L05D/five.txt" --out "$W/out/l05.12"
+CASE_TMO=30 refuse l05.12b "lab05 deep on 5 names"   1 1 'at least 6 names' \
+  -- "$L05" deep --steps 5 --batch 4 --quiet --data "$L05D/five.txt" --out "$W/out/l05.12"
+CASE_TMO=60 accept l05.12c "lab05 train on 6 names (the minimum)" \
+  -- "$L05" train --steps 5 --batch 4 --quiet --data "$L05D/six.txt" --out "$W/out/l05.12"
+# 13. every flag of lab05 deep is used or refused (--steps, --lr, --batch were ignored)
+CASE_TMO=60 expect_out l05.13a "lab05 deep --steps 3 --lr 0.05 --batch 8" 'with batchnorm, gain 1, tanh, after 3 steps at lr 0.05' \
+  -- "$L05" deep --bn on --steps 3 --lr 0.05 --batch 8 --quiet --data "$SMALL" --out "$W/out/l05.13"
+CASE_TMO=60 expect_out l05.13b "lab05 deep --steps 0: at initialization" 'without batchnorm, gain 0.5, no tanh \(linear\), at initialization' \
+  -- "$L05" deep --bn off --gain 1/2 --no-tanh --steps 0 --quiet --data "$SMALL" --out "$W/out/l05.13"
+refuse l05.13c "lab05 --steps 5 (all: two models)"  2 1 '--steps is for one model at a time' \
+  -- "$L05" --steps 5 --quiet --data "$SMALL" --out "$W/out/l05.13"
+refuse l05.13d "lab05 train --gain 2 (deep only)"   2 1 '--gain is only for the deep command' \
+  -- "$L05" train --gain 2 --quiet --data "$SMALL" --out "$W/out/l05.13"
+refuse l05.13e "lab05 deep --bn maybe"               2 1 '--bn maybe: must be on or off' \
+  -- "$L05" deep --bn maybe --quiet --data "$SMALL" --out "$W/out/l05.13"
+refuse l05.13f "lab05 deep --gain 5/0"               2 1 '--gain 5/0: must be a number' \
+  -- "$L05" deep --gain 5/0 --quiet --data "$SMALL" --out "$W/out/l05.13"
+refuse l05.13g "lab05 deep --batch 1 (batchnorm)"    2 1 '--batch 1: batchnorm needs at least 2' \
+  -- "$L05" deep --batch 1 --quiet --data "$SMALL" --out "$W/out/l05.13"
 
 echo
 if [ $failed -gt 0 ]; then

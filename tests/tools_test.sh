@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # tests/tools_test.sh: tests of the learner's commands: the checklist of
 # `make check` (tools/check.sh + tests/harness.c) and the progress commands
-# (tools/progress.sh: status, next, hint, reset, solution), plus tools/plots.sh
-# and the report of tools/bench.sh (from raw lines with known figures).
+# (tools/progress.sh: status, next, hint, reset, solution), plus tools/plots.sh,
+# the Makefile's learner-facing behaviour (quiet, exit status, LAB/STEP checked,
+# forwarding from a lab folder, rebuild on a new compiler, clean), make watch,
+# make lecture-data, make deps' lists, that every step has a hint, and the
+# report of tools/bench.sh (from raw lines with known figures).
 #
 # What it is: black-box tests that assert exact output and exit codes. They run
 # in a scratch copy, never in the real tree: a temporary folder gets copies of
@@ -21,6 +24,9 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export NO_COLOR=   # colour is decided by the tty test below, not by the caller
 unset LAB STEP FROM GNUTERM B CK_FORK CK_TIMEOUT_MULTIPLIER CK_RUN_CASE CK_RUN_SUITE 2>/dev/null
+# The make runs below are a learner's: not the calling make's flags and variables
+# (make test V=1 LAB=..., or STRICT=1 from .ci/run).
+unset MAKEFLAGS MFLAGS MAKELEVEL STRICT V MAINTAINER 2>/dev/null
 
 pass=0; fail=0
 ok()  { pass=$((pass + 1)); echo "ok   $1"; }
@@ -258,12 +264,12 @@ lab 98: a stand-in lab   (labs/98_fake/)
   lab98.5  negate ........................................ TODO (not written yet)
 
 Score: 0/5
-next: lab98.1  add two numbers  at labs/98_fake/fake.c:8
+next: lab98.1  add two numbers  at labs/98_fake/fake.c:11
       TODO(lab98.1): return the sum of a and b, as plain ints.
       read:   labs/98_fake/README.md:5  (lab98.1: add)
       stuck?  make hint LAB=98 STEP=1
       rerun:  make check LAB=98 STEP=1"
-expect_eq "check: the TODO's line really is line 8" "$(sed -n 8p "$R/labs/98_fake/fake.c")" "    // TODO(lab98.1): return the sum of a and b,"
+expect_eq "check: line 11 is the stub's KIT_TODO, the line the lab binary names" "$(sed -n 11p "$R/labs/98_fake/fake.c")" '    KIT_TODO("lab98.1", "the sum");'
 
 echo "== make check on an attempt: OK, FAIL, CRASH, TIMEOUT, TODO"
 cp "$tmp/attempt.c" "$R/labs/98_fake/fake.c"
@@ -276,11 +282,11 @@ lab 98: a stand-in lab   (labs/98_fake/)
   lab98.2  multiply two numbers .......................... FAIL
            fake_mul(2, 3): got 5, expected 6   [tests/lab98_test.c:5]
   lab98.3  read through a pointer ........................ CRASH (SIGSEGV)
-           the step crashed (SIGSEGV): a bad index, a NULL pointer, or memory used after it was freed?
+           the step crashed: a bad index, a NULL pointer, or memory used after it was freed?
            reading a number
            reading NULL
   lab98.4  sum in a loop ................................. TIMEOUT
-           did not finish within 1s: an endless loop, or far too much work?
+           did not finish within 1s: an endless loop, or far too much work? (to see where: make check says how to run it under gdb; press Ctrl-C, then type bt)
   lab98.5  negate ........................................ TODO (not written yet)
 
 Score: 1/5
@@ -289,16 +295,18 @@ next: lab98.2  multiply two numbers  at labs/98_fake/fake.c:12
       read:   labs/98_fake/README.md:9  (lab98.2 multiply)
       stuck?  make hint LAB=98 STEP=2
       rerun:  make check LAB=98 STEP=2
-lab98.3 crashed or hung. Debug it in one process (no fork, no timeout) under gdb:
-      CK_FORK=no gdb -ex run --args build/bin/labs/98_fake/lab98_test --step lab98.3
-      then type bt at the crash to see where it happened (make DEBUG=1 check builds it unoptimised)"
+lab98.3 crashed. Where it crashed is not always where memory went wrong (a write past an
+      array, even in an earlier function this step calls, breaks things later). The line that did it:
+      make SANITIZE=1 check LAB=98 STEP=3      (AddressSanitizer names the file:line of the bad access)
+      or under the debugger: CK_FORK=no gdb -ex run --args build/bin/labs/98_fake/lab98_test --step lab98.3
+      then type bt at the crash (make DEBUG=1 check builds it unoptimised)"
 expect_lacks "check: no colour when stdout is not a terminal" "$got" $'\033['
 tsv=$(cut -f1,2,4,5 "$R/build/check/lab98.tsv")
 expect_eq "check: build/check/lab98.tsv, one record per step" "$tsv" "lab98.1	OK	add two numbers	
 lab98.2	FAIL	multiply two numbers	fake_mul(2, 3): got 5, expected 6
 lab98.3	CRASH	read through a pointer	SIGSEGV: Received signal 11 (Segmentation fault)
 lab98.4	TIMEOUT	sum in a loop	Test timeout expired
-lab98.5	TODO	negate	TODO(lab98.5) is not done yet: the negation. Open labs/98_fake/fake.c:38, write it, then run: make check"
+lab98.5	TODO	negate	TODO(lab98.5) is not done yet: the negation. Open labs/98_fake/fake.c:38, write it, then run: make check LAB=98"
 tap=$(grep -E '^(TAP|1\.\.|ok|not ok)' "$R/build/check/lab98.tap")
 expect_eq "check: build/check/lab98.tap is TAP 13, once (no duplicate from the forked steps)" "$tap" "TAP version 13
 1..5
@@ -330,7 +338,8 @@ got=$(run STEP=2 bash tools/check.sh); rc=$?
 expect_rc "check STEP without LAB exits 2" $rc 2
 expect_eq "check STEP without LAB: one line" "$got" "make check: STEP=2 needs a lab too, e.g. make check LAB=01 STEP=2"
 got=$(run LAB=98 STEP=9 bash tools/check.sh); rc=$?
-expect_has "check STEP=9: the suite names the steps" "$got" "lab98: no step lab98.9. HINT: the steps are lab98.1 lab98.2 lab98.3 lab98.4 lab98.5"
+expect_rc "check STEP=9: exits 2" $rc 2
+expect_eq "check STEP=9: one line, that there is no such step" "$got" "make check: lab 98 has no step 9. Its steps: 1 2 3 4 5"
 
 echo "== colour on a terminal only"
 got=$(cd "$R" && LAB=98 STEP=1 script -qec "bash tools/check.sh" /dev/null 2>&1)
@@ -347,14 +356,15 @@ lab98.4	sum in a loop
 lab98.5	negate"
 got=$(cd "$R" && build/bin/labs/98_fake/lab98_test --src labs/98_fake --step 3 2>&1 | untime); rc=$?
 expect_eq "harness --step 3: line, reason, score, next:, debug help" "$got" "  lab98.3  read through a pointer ........................ CRASH (SIGSEGV)
-           the step crashed (SIGSEGV): a bad index, a NULL pointer, or memory used after it was freed?
+           the step crashed: a bad index, a NULL pointer, or memory used after it was freed?
            reading a number
            reading NULL
 Score: 0/1
 next: lab98.3  read through a pointer
       Received signal 11 (Segmentation fault)
       rerun just this step: make check LAB=98 STEP=3
-      a crash or hang: debug it in one process: CK_FORK=no gdb --args build/bin/labs/98_fake/lab98_test --step lab98.3"
+      a crash: the line that did it: make SANITIZE=1 check LAB=98 STEP=3
+      a crash or hang: debug it in one process: CK_FORK=no gdb -ex run --args build/bin/labs/98_fake/lab98_test --step lab98.3 (a hang: Ctrl-C, then bt)"
 got=$(cd "$R" && build/bin/labs/98_fake/lab98_test --bogus 2>&1); rc=$?
 expect_rc "harness: an unknown flag exits 2" $rc 2
 
@@ -382,7 +392,7 @@ got=$(run bash tools/progress.sh status | sed -n 2p)
 expect_eq "status: fresh results after the files changed" "$got" "98   a stand-in lab                       0/5    lab98.1   TODO    add two numbers"
 got=$(run bash tools/progress.sh next)
 expect_eq "next: a TODO step shows its TODO text" "$got" "next: lab98.1  add two numbers   (lab 98: 0/5 steps done)
-  labs/98_fake/fake.c:8
+  labs/98_fake/fake.c:11
     TODO(lab98.1): return the sum of a and b, as plain ints.
   read:   labs/98_fake/README.md:5  (lab98.1: add)
   check:  make check LAB=98 STEP=1
@@ -424,11 +434,13 @@ expect_has "hint STEP=lab98.2: the long form works" "$got" "lab98.2: hint 1 of 1
 got=$(run LAB=98 STEP=4 bash tools/progress.sh hint); rc=$?
 expect_rc "hint for a step without hints exits 2" $rc 2
 expect_eq "hint for a step without hints: says which have them" "$got" "make hint: labs/98_fake/HINTS.md has no hints for lab98.4. Steps with hints: lab98.1 lab98.2."
-got=$(run bash tools/progress.sh hint); rc=$?
-expect_rc "hint without LAB exits 2" $rc 2
-expect_eq "hint without LAB: a one-line error with an example" "$got" "make hint: which lab? e.g. make hint LAB=03 STEP=2   (the labs: 98_fake)"
+got=$(run STEP=2 bash tools/progress.sh hint); rc=$?
+expect_rc "hint with a STEP but no LAB exits 2" $rc 2
+expect_eq "hint with a STEP but no LAB: a one-line error with an example" "$got" "make hint: which lab? e.g. make hint LAB=03 STEP=2   (the labs: 98_fake)"
 got=$(run LAB=98 bash tools/progress.sh hint)
-expect_has "hint without STEP: the lab's first unfinished step" "$got" "(lab 98's first unfinished step is lab98.1; another one: make hint LAB=98 STEP=N)"
+expect_has "hint without STEP: the lab's first unfinished step" "$got" "(the next step is lab98.1; another one: make hint LAB=98 STEP=N)"
+got=$(run bash tools/progress.sh hint)
+expect_has "hint without LAB and STEP: the next step's hint" "$got" "(the next step is lab98.1; another one: make hint LAB=98 STEP=N)"
 
 echo "== make solution"
 cp "$tmp/attempt.c" "$R/labs/98_fake/fake.c"
@@ -469,7 +481,7 @@ backup=$(cd "$R" && ls -d build/backup/*/98_fake)
 expect_eq "reset: says what it saved where, and how to get it back" "$got" "Saved your files of lab 98 in $backup/: fake.c main.c fake.h
 Restored labs/98_fake/ from the skeleton: fake.c main.c fake.h (README.md and HINTS.md untouched).
 To get your version back:  cp $backup/* labs/98_fake/
-(make clean deletes build/, backups included: copy $backup elsewhere to keep it for good.)"
+(make clean keeps build/backup/; rm -rf build would delete it.)"
 if [[ $backup =~ ^build/backup/[0-9]{8}-[0-9]{6}/98_fake$ ]]; then ok "reset: the backup folder is build/backup/<timestamp>/98_fake"; else bad "reset: backup folder $backup"; fi
 if cmp -s "$R/$backup/fake.c" "$tmp/attempt.c"; then ok "reset: the backup holds the learner's file"; else bad "reset: the backup differs from the learner's file"; fi
 if cmp -s "$R/labs/98_fake/fake.c" "$tmp/sk/98_fake/fake.c"; then ok "reset: labs/98_fake/fake.c is the skeleton again"; else bad "reset: fake.c is not the skeleton"; fi
@@ -577,22 +589,231 @@ for d in $(cd "$K" && ls -d solutions/[0-9][0-9]_*/ 2>/dev/null); do
   else bad "real lab $n: after reset labs/ differs from the skeleton"; fi
 done
 
+# ---- issue 20: verdicts that must not lie (exit(0), signals, a suite that stops) ----------
+echo "== crashes by kind, exit(0) in a step, a suite that does not finish"
+cat > "$R/labs/98_fake/fake.c" <<'EOF'
+/* fake.c: lab 98 with a step that exits, one that divides by zero, one that aborts, one that recurses forever. */
+#include "fake.h"
+#include <stdlib.h>
+#include "kit.h"
+int fake_add(int a, int b) { (void)a; (void)b; exit(0); }
+int fake_mul(int a, int b) { volatile int z = 0; return a * b / z; }
+int fake_read(const int *p) { (void)p; abort(); }
+int fake_loop(int n)
+{
+    volatile char pad[4096];
+    pad[0] = (char)n;
+    if (pad[0] != 7 || n >= 0) return fake_loop(n + 1) + pad[0];
+    return 0;
+}
+int fake_neg(int a) { return -a; }
+EOF
+build
+got=$(run LAB=98 bash tools/check.sh | untime); rc=$?
+expect_has "check: exit(0) inside a step is not a pass" "$got" "lab98.1  add two numbers ............................... CRASH (exited early)"
+expect_has "check: exit(0) says what happened" "$got" "the step ended the program before it finished: exit() or abort() in a function the test calls?"
+expect_has "check: SIGFPE has its own words" "$got" "CRASH (SIGFPE)
+           the step crashed (SIGFPE): an integer division or remainder by zero?"
+expect_has "check: SIGABRT has its own words" "$got" "CRASH (SIGABRT)
+           the step aborted (SIGABRT): a failed assert()"
+expect_has "check: a stack overflow has its own words" "$got" "CRASH (stack overflow)
+           the step ran out of stack: a recursion that never stops"
+expect_has "check: the score counts only the real pass" "$got" "Score: 1/5"
+expect_eq "check: the TSV says exited early, not OK" "$(cut -f1,2,5 "$R/build/check/lab98.tsv" | head -n 1)" "lab98.1	CRASH	exited early: exit(0) before the step finished"
+# A suite run in one process (CK_FORK=no, the debugging advice) that dies in step 3.
+sed -e 's|#include "kit.h"|#include <stdlib.h>\n#include "kit.h"|' -e 's|return p ? \*p : 0;|(void)p; abort();|' "$R/solutions/98_fake/fake.c" > "$R/labs/98_fake/fake.c"
+build
+got=$(run CK_FORK=no LAB=98 bash tools/check.sh 2>&1 | untime); rc=$?
+expect_rc "check, suite killed in step 3 (CK_FORK=no, abort): exits 1" $rc 1
+expect_lacks "check, suite killed: never 'Every step passes'" "$got" "Every step"
+expect_has "check, suite killed: says it did not finish, and where" "$got" "the test suite of lab 98 did not finish (killed by signal 6 (SIGABRT)) in step lab98.3: 5 steps, 2 reported; the rest count as not passed."
+expect_has "check, suite killed: the missing steps count" "$got" "Score: 2/5"
+if [ ! -e "$R/build/check/lab98.tsv" ]; then ok "check, suite killed: no partial lab98.tsv left for status and next to reuse"; else bad "check, suite killed: a partial lab98.tsv was kept"; fi
+sed -e 's|abort();|exit(0);|' -i "$R/labs/98_fake/fake.c"
+build
+got=$(run CK_FORK=no LAB=98 bash tools/check.sh 2>&1 | untime); rc=$?
+expect_rc "check, exit(0) in step 3 under CK_FORK=no: exits 1" $rc 1
+expect_has "check, exit(0) under CK_FORK=no: did not finish" "$got" "did not finish (exit 0) in step lab98.3"
+# The suite's source is there but its binary is missing (a relink in progress, a failed build).
+rm -f "$R/build/bin/labs/98_fake/lab98_test"
+got=$(run LAB=98 bash tools/check.sh 2>&1); rc=$?
+expect_rc "check, suite binary missing: exits 1" $rc 1
+expect_has "check, suite binary missing: an error, not 'no test suite yet'" "$got" "the test suite of lab 98 was not built"
+expect_lacks "check, suite binary missing: no Score 0/0" "$got" "Score: 0/0"
+
+# ---- make reset never loses work (issue 20, item 1) --------------------------------------------
+echo "== make reset: the backup first, or nothing"
+cp "$tmp/attempt.c" "$R/labs/98_fake/fake.c"
+mkdir -p "$tmp/fakebin"
+reset_case() { # NAME: run reset in the scratch kit with $tmp/fakebin first in PATH
+  got=$(cd "$R" && PATH="$tmp/fakebin:$PATH" LAB=98 bash tools/progress.sh reset 2>&1); rc=$?
+  expect_rc "reset, $1: exits 1" $rc 1
+  expect_eq "reset, $1: one line" "$(wc -l <<<"$got")" 1
+  expect_lacks "reset, $1: never says Restored" "$got" "Restored"
+  if cmp -s "$R/labs/98_fake/fake.c" "$tmp/attempt.c"; then ok "reset, $1: the learner's file is untouched"; else bad "reset, $1: labs/98_fake/fake.c changed"; fi
+}
+mv "$R/build" "$R/build.real" && touch "$R/build"
+reset_case "build is a plain file"
+expect_has "reset, build is a plain file: names the cause" "$got" "move build away"
+rm -f "$R/build" && mv "$R/build.real" "$R/build"
+printf '#!/bin/sh\nfor last; do :; done\n: > "$last"\nexit 0\n' > "$tmp/fakebin/cp"; chmod +x "$tmp/fakebin/cp"
+reset_case "a copy that comes out empty (full disk, cp says nothing)"
+expect_has "reset, empty copy: names the cause" "$got" "differs from labs/98_fake/fake.c"
+printf '#!/bin/sh\necho "cp: error writing x: No space left on device" >&2\nexit 1\n' > "$tmp/fakebin/cp"
+reset_case "cp fails (No space left on device)"
+expect_has "reset, cp fails: names the cause" "$got" "No space left on device"
+printf '#!/bin/sh\nfor last; do :; done\ncase "$last" in labs/*) echo "cp: cannot create regular file: Permission denied" >&2; exit 1;; esac\nexec /bin/cp "$@"\n' > "$tmp/fakebin/cp"
+got=$(cd "$R" && PATH="$tmp/fakebin:$PATH" LAB=98 bash tools/progress.sh reset 2>&1); rc=$?
+expect_rc "reset, labs/ not writable: exits 1" $rc 1
+expect_lacks "reset, labs/ not writable: never says Restored" "$got" "Restored"
+expect_has "reset, labs/ not writable: says the files are safe" "$got" "could not restore fake.c"
+rm -f "$tmp/fakebin/cp"
+
+# ---- the Makefile, on the scratch kit ------------------------------------------------------------
+echo "== the Makefile: quiet, honest status, LAB/STEP checked, forwarding"
+cp Makefile "$R/Makefile"
+cp "$tmp/sk/98_fake/fake.c" "$R/labs/98_fake/fake.c"
+(cd "$R" && bash tools/skeleton.sh > /dev/null)
+mk() { (cd "$R" && make --no-print-directory "$@") 2>&1; }
+got=$(mk check LAB=98); rc=$?
+expect_rc "make check with failing steps: exits 0 (the checklist says it)" $rc 0
+expect_lacks "make check: no make error line" "$got" "make: ***"
+expect_lacks "make check: no compiler command lines" "$got" "-std=c11"
+expect_has "make check: the checklist" "$got" "Score: 0/5"
+mk check LAB=98 STRICT=1 > /dev/null; rc=$?
+if [ $rc -ne 0 ]; then ok "make check STRICT=1: non-zero while a step fails"; else bad "make check STRICT=1 exited 0"; fi
+got=$(mk lab98); rc=$?
+expect_rc "make lab98 at a TODO: exits 0" $rc 0
+expect_eq "make lab98 at a TODO: the kit's line is the whole output" "$got" "TODO(lab98.1) is not done yet: the sum. Open labs/98_fake/fake.c:11, write it, then run: make check LAB=98"
+mk lab98 STRICT=1 > /dev/null; rc=$?
+if [ $rc -ne 0 ]; then ok "make lab98 STRICT=1: non-zero at a TODO"; else bad "make lab98 STRICT=1 exited 0"; fi
+touch "$R/labs/98_fake/fake.c"
+got=$(mk V=1 check LAB=98)
+expect_has "make V=1: shows the compiler's command lines" "$got" "-std=c11"
+printf '#!/bin/sh\necho "$@" >> "%s/cc.log"\nexec gcc "$@"\n' "$tmp" > "$tmp/mycc"; chmod +x "$tmp/mycc"
+mk check LAB=98 CC="$tmp/mycc" > /dev/null
+if [ -s "$tmp/cc.log" ]; then ok "make CC=another: rebuilds with it"; else bad "make CC=another reused the other compiler's objects"; fi
+: > "$tmp/cc.log"
+mk check LAB=98 CC="$tmp/mycc" > /dev/null
+if [ ! -s "$tmp/cc.log" ]; then ok "make CC=another, again: nothing to rebuild"; else bad "make CC=another rebuilt twice"; fi
+got=$(mk check LAB=98 STEP=9); rc=$?
+expect_eq "make check STEP=9: one line, that there is no such step" "$got" "make check: lab 98 has no step 9. Its steps: 1 2 3 4 5"
+got=$(mk next LAB=98)
+expect_has "make next LAB=98: the lab's next step, at the line make lab98 names" "$got" "labs/98_fake/fake.c:11"
+got=$(cd "$R/labs/98_fake" && make --no-print-directory check 2>&1); rc=$?
+expect_has "make check inside labs/98_fake: that lab's checklist" "$got" "lab 98: a stand-in lab"
+got=$(cd "$R/labs/98_fake" && make --no-print-directory -f ../../Makefile check LAB=98 2>&1)
+expect_has "make -f ../../Makefile check in a lab folder: works" "$got" "Score: 0/5"
+if [ ! -e "$R/labs/98_fake/build" ]; then ok "make -f ../../Makefile in a lab folder: no stray build/ there"; else bad "a stray build/ in labs/98_fake"; fi
+rm -f "$R/F"
+got=$(mk help LAB="x'; touch F; '"); rc=$?
+if [ ! -e "$R/F" ]; then ok "make help LAB=\"x'; touch F; '\": nothing runs"; else bad "LAB was run as shell code"; rm -f "$R/F"; fi
+if [ $rc -ne 0 ]; then ok "make with a bad LAB: exits non-zero"; else bad "make with a bad LAB exited 0"; fi
+expect_has "make with a bad LAB: says what is wrong" "$got" "is not a lab. HINT: use its number, e.g. LAB=03"
+mk -n clean LAB='$(shell touch F)' > /dev/null
+if [ ! -e "$R/F" ]; then ok "make -n clean LAB='\$(shell touch F)': nothing runs"; else bad "LAB was expanded by make"; rm -f "$R/F"; fi
+mk check LAB=98 STEP='1; touch F' > /dev/null
+if [ ! -e "$R/F" ]; then ok "make check STEP='1; touch F': nothing runs"; else bad "STEP was run as shell code"; rm -f "$R/F"; fi
+# A warning in the learner's file is shown, not fatal; a compile error is shown as such.
+printf 'int fake_extra(void);\nint fake_extra(void) { int unused_here; return 0; }\n' >> "$R/labs/98_fake/fake.c"
+got=$(mk check LAB=98); rc=$?
+expect_has "make check, a warning in the learner's file: shown with file:line" "$got" "labs/98_fake/fake.c:"
+expect_has "make check, a warning: the steps still run" "$got" "Score: 0/5"
+printf 'int fake_add(int a, int b) { return a + }\n' >> "$R/labs/98_fake/fake.c"
+got=$(mk check); rc=$?
+expect_rc "make check, a compile error: exits 0 (the checklist says it)" $rc 0
+expect_has "make check, a compile error: the lab says it does not compile" "$got" "does not compile"
+expect_has "make check, a compile error: the compiler's first error, file:line" "$got" "labs/98_fake/fake.c:"
+expect_lacks "make check, a compile error: no make error line" "$got" "make: ***"
+(cd "$R" && bash tools/skeleton.sh --to "$tmp/sk2" > /dev/null && cp "$tmp/sk2/98_fake/fake.c" labs/98_fake/fake.c)
+# Two make check at once: each gets a whole, right answer (they take turns).
+touch "$R/labs/98_fake/fake.c"
+(mk check LAB=98 > "$tmp/c1.out") & (mk check LAB=98 > "$tmp/c2.out") & wait
+for c in c1 c2; do expect_has "two make check at once: run $c has the whole score" "$(cat "$tmp/$c.out")" "Score: 0/5"; done
+# make clean keeps the reset backups.
+mkdir -p "$R/build/backup/x" && touch "$R/build/backup/x/keep.c"
+got=$(mk clean)
+if [ -f "$R/build/backup/x/keep.c" ] && [ ! -d "$R/build/bin" ]; then ok "make clean: build/ gone, build/backup/ kept"; else bad "make clean: backup lost or build/bin left"; fi
+expect_has "make clean: says it kept the backups" "$got" "except build/backup/"
+got=$(make -q lab3 > /dev/null 2>&1; echo $?)
+expect_eq "make lab3: a target (the short form of lab03)" "$got" 1
+
+# ---- make watch ---------------------------------------------------------------------------------
+echo "== make watch"
+printf '#!/bin/sh\necho "check run $*"\n' > "$tmp/fakemake"; chmod +x "$tmp/fakemake"
+(cd "$R" && LAB=98 MAKE="$tmp/fakemake" WATCH_POLL=1 WATCH_INTERVAL=0.1 exec env --default-signal=INT bash tools/watch.sh > "$tmp/watch.out" 2>&1) &
+wpid=$!
+for _ in $(seq 1 600); do grep -q "Watching" "$tmp/watch.out" 2>/dev/null && break; sleep 0.1; done   # up to a minute: never a race on a busy machine
+echo "/* saved */" >> "$R/labs/98_fake/fake.c"
+for _ in $(seq 1 600); do [ "$(grep -c '^check run' "$tmp/watch.out")" -ge 2 ] && break; sleep 0.1; done
+kill -INT $wpid 2>/dev/null; wait $wpid; rc=$?
+expect_eq "watch: one run at the start, one after the save" "$(grep -c '^check run' "$tmp/watch.out")" 2
+expect_has "watch: runs that lab's checklist" "$(cat "$tmp/watch.out")" "check run --no-print-directory -s check LAB=98"
+expect_rc "watch: Ctrl-C stops it with exit 0" $rc 0
+expect_has "watch: Ctrl-C says it stopped" "$(cat "$tmp/watch.out")" "Stopped watching labs/98_fake/."
+
+# ---- make lecture-data ----------------------------------------------------------------------------
+echo "== make lecture-data (with a fake curl: this test never goes online)"
+mkdir -p "$R/data" "$tmp/curlbin"
+printf '#!/bin/sh\necho "curl: (6) Could not resolve host: raw.githubusercontent.com" >&2\nexit 6\n' > "$tmp/curlbin/curl"; chmod +x "$tmp/curlbin/curl"
+got=$(cd "$R" && PATH="$tmp/curlbin:$PATH" bash tools/lecture_data.sh 2>&1); rc=$?
+expect_rc "lecture-data offline: exits 1" $rc 1
+expect_eq "lecture-data offline: one line" "$(wc -l <<<"$got")" 1
+expect_has "lecture-data offline: says so" "$got" "could not download https://raw.githubusercontent.com/karpathy/makemore/master/names.txt (offline? Could not resolve host"
+expect_eq "lecture-data offline: nothing left in data/" "$(ls -A "$R/data")" ""
+# A fake curl that writes a file: a wrong checksum is refused, the right one saved.
+printf '#!/bin/sh\nwhile [ $# -gt 0 ]; do [ "$1" = -o ] && { printf "emma\\nolivia\\n" > "$2"; exit 0; }; shift; done\nexit 2\n' > "$tmp/curlbin/curl"
+got=$(cd "$R" && PATH="$tmp/curlbin:$PATH" bash tools/lecture_data.sh 2>&1); rc=$?
+expect_rc "lecture-data, wrong checksum: exits 1" $rc 1
+expect_has "lecture-data, wrong checksum: says so" "$got" "is not makemore's names.txt (SHA-256"
+expect_eq "lecture-data, wrong checksum: nothing left in data/" "$(ls -A "$R/data")" ""
+sum=$(printf 'emma\nolivia\n' | sha256sum | cut -d' ' -f1)
+got=$(cd "$R" && PATH="$tmp/curlbin:$PATH" LECTURE_DATA_SHA256=$sum bash tools/lecture_data.sh 2>&1); rc=$?
+expect_rc "lecture-data, right checksum: exits 0" $rc 0
+expect_eq "lecture-data, right checksum: data/makemore-names.txt only" "$(ls -A "$R/data")" "makemore-names.txt"
+expect_has "lecture-data: says how to use it" "$got" "--data data/makemore-names.txt"
+expect_has "lecture-data: the URL is makemore's own" "$(cat tools/lecture_data.sh)" "https://raw.githubusercontent.com/karpathy/makemore/master/names.txt"
+expect_has "lecture-data: the checksum is the known one" "$(cat tools/lecture_data.sh)" "0a30b5557f192f32ab962680889aac5f6fda0f4cecf40a6d0b5694f58ea8cc4d"
+
+# ---- make deps: the learner's set, the maintainers' apart --------------------------------------
+echo "== make deps"
+got=$(bash tools/deps.sh --list | tr '\n' ' ')
+expect_has "deps: the learner's set has Check" "$got" "check "
+expect_lacks "deps: the learner's set has no valgrind" "$got" "valgrind"
+expect_has "deps MAINTAINER=1: adds valgrind and clang" "$(MAINTAINER=1 bash tools/deps.sh --list | tr '\n' ' ')" "valgrind clang libclang-rt-14-dev"
+
+# ---- every step has a hint -------------------------------------------------------------------------
+echo "== every step of every lab has a hint"
+for t in tests/lab[0-9][0-9]_test.c; do
+  [ -e "$t" ] || continue
+  n=$(basename "$t" _test.c); n=${n#lab}
+  d=$(ls -d labs/"$n"_*/ 2>/dev/null | head -n 1)
+  missing=()
+  for id in $(grep -oE '\{ *"lab[0-9]+\.[A-Za-z0-9_]+"' "$t" | grep -oE 'lab[0-9]+\.[A-Za-z0-9_]+'); do
+    grep -qE "^##[[:space:]]+$id([[:space:]:]|\$)" "${d}HINTS.md" 2>/dev/null || missing+=("$id")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then ok "lab $n: every step has a ## section in ${d}HINTS.md"; else bad "lab $n: no hints for ${missing[*]} in ${d:-labs/${n}_*/}HINTS.md"; fi
+done
+
 # ---- make bench's report, from raw lines with known figures (REPORT_ONLY=1: nothing runs) ----
 # C 40 us a step, PyTorch 330 us (twice the 165 us of the reference speed), five rounds.
 BR=$tmp/benchrep
 mkdir -p "$BR/build/bench"
 for r in 1 2 3 4 5; do
-  echo "{\"round\": $r, \"impl\": \"c\", \"model\": \"lab03\", \"steps_per_s\": 25000, \"us_per_step\": 40, \"cpu_us_per_step\": 40, \"gflops\": 54.72, \"peak_rss_kb\": 5800}"
+  echo "{\"round\": $r, \"impl\": \"c\", \"model\": \"lab03\", \"steps_per_s\": 25000, \"us_per_step\": 40, \"cpu_us_per_step\": 40, \"gflops\": 54.72, \"peak_rss_kb\": 5800, \"kernels\": \"avx2\"}"
   echo "{\"round\": $r, \"impl\": \"torch\", \"model\": \"lab03\", \"steps_per_s\": 3030.303, \"us_per_step\": 330, \"cpu_us_per_step\": 330, \"gflops\": 6.63, \"peak_rss_kb\": 263000, \"torch\": \"1.13\", \"blas\": \"OpenBLAS\"}"
 done > "$BR/build/bench/raw-x.jsonl"
 got=$(cd "$BR" && REPORT_ONLY=1 B=build/x bash "$repo/tools/bench.sh" 2>&1); rc=$?
 expect_rc "bench report: exits 0" $rc 0
 expect_has "bench report: the rounds come from the raw lines (5, not ROUNDS' 3)" "$got" "8.25x (min 8.25, max 8.25 over 5 rounds)"
+expect_has "bench report: names the kernel set the C side ran on" "$got" "kernels: avx2"
+expect_has "bench report: the kernel set in results.json" "$(cat "$BR/build/bench/results.json")" '"kernels": "avx2"'
 expect_has "bench report: 200,000 steps at 40 us" "$got" "would take 8.0 s at the median round (8.0-8.0 s over the rounds; target < 10 s: met)"
 expect_has "bench report: the machine line, scaled to the reference speed" "$got" "machine: PyTorch's step took 330 us here, 2.0x the 165 us it took when the targets were set (2 cores, AVX-512); scaled by the same factor, the 200,000 steps would take 4.0 s"
 grep -v '"torch"' "$BR/build/bench/raw-x.jsonl" > "$BR/c-only" && mv "$BR/c-only" "$BR/build/bench/raw-x.jsonl"
 got=$(cd "$BR" && REPORT_ONLY=1 B=build/x bash "$repo/tools/bench.sh" 2>&1)
-expect_lacks "bench report without PyTorch: no machine line" "$got" "machine: PyTorch"   # not "machine:": a loaded host prints "(busy machine: ...)"
+# "machine: PyTorch's step", not just "machine:": a busy machine's load line says "(busy machine: ...)".
+expect_lacks "bench report without PyTorch: no machine line" "$got" "machine: PyTorch's step"
 expect_has "bench report without PyTorch: says so" "$got" "(no PyTorch figures)"
 
 after=$(labs_sum)

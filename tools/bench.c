@@ -32,7 +32,7 @@
  *   lab02chunks  lab02fused 512 pairs at a time, adding up the gradient
  *          (see lab02_step_chunks): the same full-batch step, in cache.
  *   lab02gce     the same loss with W[xs] and the cross-entropy as one op
- *          (tensor_embed_cross_entropy): every pair's softmax, as in
+ *          (tensor_embed_cross_entropy, tools/embed_ce.c): every pair's softmax, as in
  *          lab02fused, but no [n, 27] tensor is ever written.
  *   lab02counts  the same full-batch loss and gradient from the 27x27 bigram
  *          count table N (lab 02's default, nn_loss_counts in
@@ -65,6 +65,7 @@
 #include <time.h>
 
 #include "data.h"    /* words_load, words_split, dataset_build */
+#include "embed_ce.h" /* tensor_embed_cross_entropy: the lab02gce workload's op (tools/embed_ce.c) */
 #include "kit.h"     /* kit_now, KIT_ERROR */
 #include "rng.h"     /* TorchRng */
 #include "tensor.h"  /* the core being measured */
@@ -395,8 +396,8 @@ int main(int argc, char **argv)
         printf("%.4f", flops * steps / dt / 1e9);
     else
         printf("null");
-    printf(", \"peak_rss_kb\": %ld, \"final_loss\": %.7f, \"step_arena_bytes\": %zu", ru.ru_maxrss, (double)loss,
-           b.g.step.high_water);
+    printf(", \"peak_rss_kb\": %ld, \"final_loss\": %.7f, \"step_arena_bytes\": %zu, \"kernels\": \"%s\"", ru.ru_maxrss,
+           (double)loss, b.g.step.high_water, kernels()->name);
     if (counts02)
         printf(", \"setup_cpu_us\": %.3f", 1e6 * setup_cpu);
     printf("}\n");

@@ -9,7 +9,13 @@
 #              h[0][3]: got 0.52, expected 0.18 (tol 1e-05); ...
 # then `Score: N/M` and a `next:` block: the first unfinished step, its
 # file:line and TODO text, the handout section to read, how to get a hint, how
-# to rerun that step, and (after a crash or a hang) how to debug it under gdb.
+# to rerun that step, and (after a crash or a hang) how to find the line: the
+# sanitizer build of that step, and the debugger.
+# A lab that does not compile (make wrote build/check/labNN.compile.failed)
+# shows as such with the compiler's first error, and the other labs still run;
+# a lab's compiler warnings (build/check/labNN.compile) show under its title.
+# A suite that did not finish (killed, or CK_FORK=no and a crash or an exit)
+# is never scored as the whole lab: its missing steps count as not passed.
 # Exits 0 when every step passes, 1 while anything fails, 2 on a bad LAB/STEP.
 #
 # Machine-readable results for instructors, one set per lab: build/check/labNN.tap
@@ -55,6 +61,11 @@ if [ -n "$STEP" ]; then
     exit 2
   fi
   step_arg=(--step "lab$NN.$S")
+  t="$B/labs/$DIR/lab${NN}_test"
+  if [ -x "$t" ] && ! "$t" --list | cut -f1 | grep -qx -F "lab$NN.$S"; then
+    echo "make check: lab $NN has no step $S. Its steps: $("$t" --list | cut -f1 | sed 's/^lab[0-9]*\.//' | tr '\n' ' ' | sed 's/ $//')" >&2
+    exit 2
+  fi
 fi
 
 total=0; passed=0; broken=0
@@ -79,7 +90,18 @@ if [ -z "$LAB" ]; then
 fi
 
 first_id=; first_title=; first_dir=; first_status=; first_msg=
-crash_id=; crash_dir=
+crash_id=; crash_dir=; crash_status=
+# note_step ID STATUS TITLE MSG DIR: remember the first unfinished step and the first crash or hang.
+note_step() {
+  if [ -z "$first_id" ]; then first_id=$1; first_status=$2; first_title=$3; first_msg=$4; first_dir=$5; fi
+  if [ -z "$crash_id" ] && { [ "$2" = CRASH ] || [ "$2" = TIMEOUT ]; }; then crash_id=$1; crash_dir=$5; crash_status=$2; fi
+}
+# compiler_says LOG: the compiler's first error (with the source lines it quotes), indented.
+compiler_says() {
+  awk 'f && (/^[^ ]+:[0-9]+:[0-9]+: / || /^make/ || /^collect2/) { exit }
+       f { if (++n <= 3) print; next }
+       /error|undefined reference/ { f = 1; print }' "$1" | sed -e 's/^/           /'
+}
 for d in "${labs[@]}"; do
   n=${d%%_*}
   t="$B/labs/$d/lab${n}_test"
@@ -87,29 +109,82 @@ for d in "${labs[@]}"; do
   echo
   echo "${bold}lab $n: ${title:-$d}${off}   (labs/$d/)"
   if ! ls "labs/$d"/*.c > /dev/null 2>&1; then echo "  (labs/$d/ has no code yet)"; continue; fi
-  if [ ! -x "$t" ]; then echo "  (lab $n has no test suite yet)"; continue; fi
+  log=$out/lab$n.compile
+  if [ -f "$log.failed" ]; then
+    echo "  ${red}does not compile${off}: the compiler's first error (all of it: make lab$n)"
+    compiler_says "$log"
+    broken=1
+    [ -z "$first_id" ] && { first_id=lab$n.compile; first_dir=$d; first_status=COMPILE; }
+    continue
+  fi
+  if [ -s "$log" ]; then
+    if grep -q 'warning:' "$log"; then echo "  ${yellow}compiler warnings${off} (fix them: they are often the bug):"
+    else echo "  compiler output:"; fi
+    head -n 15 "$log" | sed -e 's/^/    /'
+    [ "$(wc -l < "$log")" -gt 15 ] && echo "    ... (all of them: $log)"
+  fi
+  if [ ! -x "$t" ]; then
+    if [ -f "tests/lab${n}_test.c" ]; then
+      echo "  ${red}the test suite of lab $n was not built${off} ($t is missing). HINT: make check LAB=$n builds it; if it persists, report it."
+      broken=1
+    else
+      echo "  (lab $n has no test suite yet)"
+    fi
+    continue
+  fi
   if [ ${#step_arg[@]} -gt 0 ]; then base="$out/lab$n-step"; else base="$out/lab$n"; fi
   rm -f "$base.tsv" "$base.tap"
-  "$t" --src "labs/$d" --tap "$base.tap" --results "$base.tsv" --no-summary "${step_arg[@]}"
+  # The steps the run must report, in order: a suite that stops early is caught by the count.
+  mapfile -t want < <("$t" --list 2>/dev/null | cut -f1)
+  if [ ${#step_arg[@]} -gt 0 ]; then want=("lab$NN.$S"); fi
+  # The results go to .part files, renamed below only when the run reported
+  # every step: labNN.tsv is always a whole run (make status and next reuse it).
+  "$t" --src "labs/$d" --tap "$base.tap.part" --results "$base.tsv.part" --no-summary "${step_arg[@]}"
   rc=$?
-  if [ $rc -eq 2 ] || [ ! -s "$base.tsv" ]; then
+  if [ $rc -eq 2 ] || [ ${#want[@]} -eq 0 ]; then
+    rm -f "$base.tsv.part" "$base.tap.part"
     echo "  ${red}the test suite of lab $n did not run (exit $rc)${off}. HINT: make clean && make check LAB=$n; if it persists, report it."
     broken=1
     continue
   fi
-  while IFS=$'\t' read -r id status _secs stitle msg; do
-    total=$((total + 1))
-    if [ "$status" = OK ]; then passed=$((passed + 1)); continue; fi
-    if [ -z "$first_id" ]; then first_id=$id; first_title=$stitle; first_dir=$d; first_status=$status; first_msg=$msg; fi
-    if [ -z "$crash_id" ] && { [ "$status" = CRASH ] || [ "$status" = TIMEOUT ]; }; then crash_id=$id; crash_dir=$d; fi
-  done < "$base.tsv"
+  rows=0
+  if [ -f "$base.tsv.part" ]; then
+    while IFS=$'\t' read -r id status _secs stitle msg; do
+      rows=$((rows + 1)); total=$((total + 1))
+      if [ "$status" = OK ]; then passed=$((passed + 1)); continue; fi
+      note_step "$id" "$status" "$stitle" "$msg" "$d"
+    done < "$base.tsv.part"
+  fi
+  if [ $rc -le 1 ] && [ $rows -eq ${#want[@]} ]; then
+    mv -f "$base.tsv.part" "$base.tsv"; mv -f "$base.tap.part" "$base.tap"
+  else
+    rm -f "$base.tsv.part" "$base.tap.part"
+  fi
+  if [ $rc -gt 1 ] || [ $rows -ne ${#want[@]} ]; then
+    # Not a normal end: killed, or a crash or exit(...) under CK_FORK=no. The
+    # steps it did not report are not passed; the one it was in is the crash.
+    if [ $rc -gt 128 ]; then how="killed by signal $((rc - 128))$( s=$(kill -l $((rc - 128)) 2>/dev/null) && echo " (SIG$s)")"; else how="exit $rc"; fi
+    stopped=${want[$rows]:-}
+    if [ -n "$stopped" ]; then
+      echo "  ${red}the test suite of lab $n did not finish${off} ($how) in step $stopped: ${#want[@]} steps, $rows reported; the rest count as not passed."
+      note_step "$stopped" CRASH "(the suite stopped here)" "the test suite stopped in this step ($how)" "$d"
+    else
+      echo "  ${red}the test suite of lab $n did not finish normally${off} ($how) after all its steps."
+    fi
+    total=$((total + ${#want[@]} - rows))
+    broken=1
+  fi
 done
-
 echo
 if [ $total -gt 0 ] && [ $passed -eq $total ]; then c=$green; else c=$red; fi
 [ $total -eq 0 ] && c=
-echo "${bold}Score: ${c}$passed/$total${off}"
+[ $total -gt 0 ] && echo "${bold}Score: ${c}$passed/$total${off}"
 
+if [ "$first_status" = COMPILE ]; then
+  lab=${first_id#lab}; lab=${lab%%.*}
+  echo "${bold}next:${off} lab $lab does not compile: fix the error above (make lab$lab shows all of the compiler's output), then make check LAB=$lab"
+  exit 1
+fi
 if [ -n "$first_id" ]; then
   lab=${first_id#lab}; lab=${lab%%.*}; step=${first_id##*.}
   if find_todo "labs/$first_dir" "$first_id"; then
@@ -128,10 +203,18 @@ if [ -n "$first_id" ]; then
   echo "      stuck?  make hint LAB=$lab STEP=$step"
   echo "      rerun:  make check LAB=$lab STEP=$step"
   if [ -n "$crash_id" ]; then
-    cl=${crash_id#lab}; cl=${cl%%.*}
-    echo "${yellow}$crash_id crashed or hung.${off} Debug it in one process (no fork, no timeout) under gdb:"
-    echo "      CK_FORK=no gdb -ex run --args $B/labs/$crash_dir/lab${cl}_test --step $crash_id"
-    echo "      then type bt at the crash to see where it happened (make DEBUG=1 check builds it unoptimised)"
+    cl=${crash_id#lab}; cl=${cl%%.*}; cs=${crash_id##*.}
+    if [ "$crash_status" = TIMEOUT ]; then
+      echo "${yellow}$crash_id did not finish in time.${off} See where it loops: run it in one process (no fork, no timeout) under gdb,"
+      echo "      CK_FORK=no gdb -ex run --args $B/labs/$crash_dir/lab${cl}_test --step $crash_id"
+      echo "      wait a few seconds, press Ctrl-C, then type bt (the line it is stuck at is near the top)"
+    else
+      echo "${yellow}$crash_id crashed.${off} Where it crashed is not always where memory went wrong (a write past an"
+      echo "      array, even in an earlier function this step calls, breaks things later). The line that did it:"
+      echo "      make SANITIZE=1 check LAB=$cl STEP=$cs      (AddressSanitizer names the file:line of the bad access)"
+      echo "      or under the debugger: CK_FORK=no gdb -ex run --args $B/labs/$crash_dir/lab${cl}_test --step $crash_id"
+      echo "      then type bt at the crash (make DEBUG=1 check builds it unoptimised)"
+    fi
   fi
   exit 1
 fi

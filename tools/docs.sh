@@ -11,9 +11,11 @@
 # How a handout becomes a page (build/docs/src/labNN.md; line numbers are kept,
 # so a warning is reported at the handout's own line):
 #  - its first heading gets the page label labNN (link to it with @ref labNN);
-#  - images of figures (![title](../../build/plots/labNN_fig.png)) point to the
-#    PNG made by `make plots`; a figure not made yet becomes a note saying which
-#    commands make it (never a failure);
+#  - images of figures (![title](../../docs/figures/labNN_fig.png), or
+#    build/plots/) show the PNG made by `make plots` when there is one (whose
+#    data it is, in the caption), else the committed reference figure from the
+#    solution (docs/figures/, tools/reference_figures.sh), else a note saying
+#    which commands make it (never a failure);
 #  - links to other handouts, the README, docs/DEVELOPING.md and core headers
 #    become links inside the site; links to other files become their path;
 #  - $x$ and $$...$$ become Doxygen formulas, rendered by MathJax from a local
@@ -26,6 +28,9 @@
 #    last line or empty, caption), in a "From the kit's code" section;
 #  - characters Doxygen would take for commands (\ @ # <tag>) are escaped
 #    outside code and math.
+#  - after Doxygen, tools/html_check.pl reads the pages as a reader does and
+#    fails on markdown shown as text, markup in titles or the navigation, and
+#    links that go nowhere (Doxygen does not warn about those).
 # Not here: the texts themselves, and the figures (make plots).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
@@ -48,6 +53,7 @@ src=$out/src
 rm -rf "$src" "$out/html" "$out/img" "$out/warnings.log"
 mkdir -p "$src/excerpts" "$out/img" build/plots
 problems=0        # things --strict refuses (README missing, stale excerpts)
+lint_problems=0   # lines Doxygen's markdown would print as typed (always refused)
 notes=()
 
 # ---- the page preprocessor (perl: on every Debian system, and good at this) ---
@@ -86,12 +92,16 @@ sub figure {             # ![alt](target) -> the figure, or a note saying how to
   my ($alt, $t) = @_;
   return "![$alt]($t)" if $t =~ m{^[a-z]+://};
   my $p = resolve($t); my $base = basename($p);
-  if ($p =~ m{^build/plots/} || ($base =~ /^lab\d\d_.*\.(png|svg)$/ && !-e $p)) {
+  if ($p =~ m{^(?:build/plots|docs/figures)/} || ($base =~ /^lab\d\d_.*\.(png|svg)$/ && !-e $p)) {
     (my $fig = $base) =~ s/\.(png|svg)$//;
     if (-e "$plots/$fig.png") {
       my $whose = ($source{$fig} // '') eq 'yours' ? 'data: your run' : ($source{$fig} // '') eq 'solution' ? "data: the solution's run" : '';
       my $cap = $alt; $cap .= " ($whose)" if $whose;
       return "![$cap]($fig.png)";
+    }
+    if (-e "docs/figures/$fig.png") {     # the committed reference figure, until a run makes one
+      copy("docs/figures/$fig.png", "$img/$fig.png");
+      return "![$alt (the solution's figure: make plots draws yours)]($fig.png)";
     }
     print STDERR "missing-figure $fig\n";
     my $cmd = $madeby{$fig} ? "`$madeby{$fig}`, then " : '';
@@ -167,6 +177,21 @@ sub excerpt {            # cut an excerpt out of PATH into $ENV{EXC}/NAME.c; ret
   return $name;
 }
 
+# What Doxygen's markdown gets wrong, caught in the page's own line (Doxygen
+# prints such text as it was typed, without a warning): the gate's HTML check
+# finds the symptom, this names the line.
+sub lint {
+  my ($line) = @_;
+  (my $spans = $line) =~ s/``[^`]*``//g;          # double-backtick spans may hold a `
+  my $ticks = () = $spans =~ /`/g;
+  print STDERR "lint $.: a code span that does not close on its line (Doxygen cannot join them: keep it on one line)\n" if $ticks % 2;
+  print STDERR "lint $.: bold that opens with a code span (Doxygen prints the ** as text: start the bold with a word, or drop it)\n" if $line =~ /\*\*`/;
+  while ($line =~ /`([^`]*)`/g) {
+    my $code = $1;
+    if ($code =~ /'/) { print STDERR "lint $.: a ' inside the code span `$code` (Doxygen breaks the span: use \" or rephrase)\n"; last; }
+  }
+}
+
 my ($fence, $math, $first) = ('', 0, 1);
 while (my $line = <STDIN>) {
   chomp $line;
@@ -186,6 +211,7 @@ while (my $line = <STDIN>) {
     print "# ", escape_prose($t), ($label ? " {#$label}" : ''), "\n"; next;
   }
   $first = 0 if $line =~ /\S/;
+  lint($line);
   if ($line =~ /^(#{2,6})\s+(.*?)\s*(\{#[\w-]+\})?\s*$/) {
     print "$1 ", inline($2), ($3 ? " $3" : ''), "\n"; next;
   }
@@ -203,6 +229,7 @@ prepare() {
       missing-figure) missing_figs+=("$name") ;;
       missing-image) notes+=("$1: image $name is missing") ;;
       excerpt-ok) ;;
+      lint) notes+=("$1:${name%%:*}:${name#*:}"); problems=$((problems + 1)); lint_problems=$((lint_problems + 1)) ;;
       excerpt-missing|excerpt-stale) notes+=("$1: the excerpt $name is no longer in its source (fix the marker)"); problems=$((problems + 1)) ;;
       *) notes+=("$1: $what $name") ;;
     esac
@@ -324,6 +351,11 @@ else
   [ $strict -eq 1 ] && problems=$((problems + 1))
 fi
 
+# Doxygen makes a link of anything that looks like a file: address, even inside
+# code spans (`file:line: message` in the error story), and such a link goes
+# nowhere. Keep the words, drop the link.
+perl -pi -e 's{<a href="file:[^"]*">(.*?)</a>}{$1}g' "$out"/html/*.html
+
 # ---- the verdict -----------------------------------------------------------------------
 # Warnings name build/docs/src/...: point them back at the files people edit.
 map_back() {
@@ -345,6 +377,23 @@ if [ "$nwarn" -gt 0 ]; then
   echo "${red}make docs: doxygen gave $nwarn warning(s)${off} (the rule is zero):" >&2
   map_back < "$out/warnings.log" | head -n 40 | sed -e 's/^/  /' >&2
   [ "$nwarn" -gt 40 ] && echo "  ... all of them in $out/warnings.log" >&2
+  exit 1
+fi
+# What a reader would see that Doxygen did not warn about: markdown shown as
+# text, markup in titles and the navigation, links that go nowhere.
+if ! perl tools/html_check.pl "$out/html" > "$out/html_check.log" 2>&1; then
+  nbad=$(grep -c . "$out/html_check.log")
+  echo "${red}make docs: $nbad rendering problem(s) in the pages${off} (markdown Doxygen printed as it was typed; the rule is zero):" >&2
+  # a page back to the file people edit
+  hsed=(-e "s#^index\.html:#README.md (index.html):#" -e "s#^developing\.html:#docs/DEVELOPING.md (developing.html):#"
+        -e "s#^\([a-z_]*\)_8h\.html:#common/\1.h (\1_8h.html):#")
+  for d in $(all_labs); do hsed+=(-e "s#^lab${d%%_*}\.html:#labs/$d/README.md (lab${d%%_*}.html):#"); done
+  sed "${hsed[@]}" "$out/html_check.log" | head -n 40 | sed -e 's/^/  /' >&2
+  [ "$nbad" -gt 40 ] && echo "  ... all of them in $out/html_check.log" >&2
+  exit 1
+fi
+if [ $lint_problems -gt 0 ]; then
+  echo "${red}make docs: $lint_problems line(s) above that Doxygen would print as typed${off} (the notes name them)" >&2
   exit 1
 fi
 if [ $strict -eq 1 ] && [ $problems -gt 0 ]; then

@@ -37,6 +37,6 @@ for _ in range(30):
     err = (np.polyval(c, u) - g) * w
     W = W * (1.0 + np.abs(err) / np.abs(err).max())
 
-print("P, highest power first (common/tensor.c, float tanh_kernel):")
+print("P, highest power first (common/kernels_math.h, float tanh_kernel):")
 print("    " + ", ".join("%.9ef" % v for v in c))
 print("worst relative error of tanh on [0, %g]: %.3g (2^%.1f)" % (T, np.abs(err).max(), np.log2(np.abs(err).max())))

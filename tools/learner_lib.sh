@@ -70,19 +70,25 @@ need_lab() {
 
 # find_todo DIR ID: the first `TODO(ID)` in DIR/*.c, DIR/*.h. Sets TODO_FILE,
 # TODO_LINE and TODO_TEXT (the comment from the marker on, joined across the
-# `//` lines that follow it). Fails when there is none.
+# `//` lines that follow it). TODO_LINE is the stub's `KIT_TODO("ID"` call when
+# it follows within a few lines: the line a lab binary names when it stops
+# there, so `make labNN`, `make check` and `make next` all give one line.
+# Fails when there is none.
 find_todo() {
-  local dir=$1 id=$2 hit
+  local dir=$1 id=$2 hit call
   TODO_FILE=; TODO_LINE=; TODO_TEXT=
   hit=$(grep -n -F "TODO($id)" "$dir"/*.c "$dir"/*.h 2>/dev/null | head -n 1)
   [ -n "$hit" ] || return 1
   TODO_FILE=${hit%%:*}; hit=${hit#*:}; TODO_LINE=${hit%%:*}
+  call=$(awk -v l="$TODO_LINE" -v c="KIT_TODO(\"$id\"" 'NR >= l && NR <= l + 12 && index($0, c) { print NR; exit }' "$TODO_FILE")
   TODO_TEXT=$(awk -v l="$TODO_LINE" -v id="$id" '
     NR < l { next }
     NR == l { s = substr($0, index($0, "TODO(" id ")") + length(id) + 6); sub(/^:[ \t]*/, "", s); sub(/[ \t]*\*\/[ \t]*$/, "", s); text = s; next }
     /^[ \t]*\/\// && !/TODO\(/ { s = $0; sub(/^[ \t]*\/\/[ \t]?/, "", s); text = text " " s; next }
     { exit }
     END { gsub(/[ \t]+/, " ", text); sub(/^ /, "", text); print text }' "$TODO_FILE")
+  [ -n "$call" ] && TODO_LINE=$call
+  return 0
 }
 
 # find_step_line DIR ID: where step ID is, when its TODO comment is gone (the learner

@@ -63,9 +63,11 @@ runs=(
   "04|stages --steps 50 --quiet"
   "04|demo --quiet"
   "05|train --steps 200 --quiet"
-  "05|deep --deep-steps 20 --quiet"
+  "05|deep --steps 20 --quiet"
+  "06|grads --quiet"
+  "06|train --steps 50 --quiet"
 )
-want_labs=${MEMCHECK_LABS:-"00 01 02 03 04 05"}
+want_labs=${MEMCHECK_LABS:-"00 01 02 03 04 05 06"}
 
 bin_of() { # NN -> path of the solution binary, or nothing
   local d

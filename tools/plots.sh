@@ -21,8 +21,9 @@
 #              newer than your files: run make check LAB=NN) and your data exists;
 #              the solution's otherwise.
 # Each figure carries a small note saying which ("data: your lab 03" or "data: solution").
-# GNUTERM=dumb draws every figure in the terminal instead (no files), for a
-# remote machine. LAB=03 renders one lab's figures only.
+# GNUTERM=dumb draws every figure in the terminal instead (no files written), for
+# a remote machine; a heat map (`with image`) cannot be drawn in characters, so
+# for those it says in one line to make the PNG. LAB=03 renders one lab's figures only.
 # A figure whose data is missing is skipped with the command that makes it.
 # Exit status: 0 (skipped figures included), 1 when gnuplot failed on a script.
 # Not here: producing data (the lab binaries do), the site (docs.sh).
@@ -50,9 +51,12 @@ fi
 dumb=0
 [ "$GNUTERM" = dumb ] && dumb=1
 outdir=build/plots
-mkdir -p "$outdir"
-[ $dumb -eq 0 ] && [ -z "$only" ] && : > "$outdir/sources.tsv"
-[ -f "$outdir/sources.tsv" ] || : > "$outdir/sources.tsv"
+if [ $dumb -eq 0 ]; then   # the terminal mode writes no file at all
+  mkdir -p "$outdir"
+  [ -z "$only" ] && : > "$outdir/sources.tsv"
+  [ -f "$outdir/sources.tsv" ] || : > "$outdir/sources.tsv"
+fi
+exec 3>&1   # the terminal drawings go to stdout while their errors are caught
 
 # header FILE KEY: the values of `# KEY: value` lines, one per line.
 header() { sed -n -E "s/^#[[:space:]]*$2:[[:space:]]*(.*[^[:space:]])[[:space:]]*\$/\\1/p" "$1"; }
@@ -74,7 +78,7 @@ have_data() {
   return 0
 }
 
-made=0; mine=0; skipped=0; failed=0; said_lab=
+made=0; mine=0; skipped=0; failed=0; heatmaps=0; said_lab=
 mapfile -t scripts < <(ls plots/lab[0-9][0-9]_*.gp plots/lab[0-9][0-9]_*.gv 2> /dev/null | sort)
 for gp in "${scripts[@]}"; do
   fig=$(basename "$gp"); fig=${fig%.*}
@@ -136,13 +140,19 @@ for gp in "${scripts[@]}"; do
     grep -v -F "$fig"$'\t' "$outdir/sources.tsv" > "$outdir/sources.tsv.tmp"
     printf '%s\t%s\t%s\t%s\n' "$fig" "$src" "$dir" "$title" >> "$outdir/sources.tsv.tmp"
     sort -o "$outdir/sources.tsv" "$outdir/sources.tsv.tmp"; rm -f "$outdir/sources.tsv.tmp"
+  elif [ $dumb -eq 1 ] && grep -qE 'with[[:space:]]+image|pm3d' "$gp"; then
+    # A heat map in characters is a block of noise: say where the picture is instead.
+    echo
+    echo "${bold}$fig: $title${off}: a heat map, which a terminal cannot show. Make it as a picture: make plots LAB=$nn (without GNUTERM=dumb), then open $outdir/$fig.png"
+    heatmaps=$((heatmaps + 1))
+    continue
   elif [ $dumb -eq 1 ]; then
     echo
     echo "${bold}$fig: $title${off}   ($note)"
-    if ! gnuplot -e "set terminal dumb size ${COLUMNS:-100}, 32; set output; $pre" "$gp" 2> "$outdir/$fig.log"; then
-      echo "  ${red}gnuplot failed on $gp${off}:"; sed -e 's/^/    /' "$outdir/$fig.log" | head -n 12
+    errs=$(gnuplot -e "set terminal dumb size ${COLUMNS:-100}, 32; set output; $pre" "$gp" 2>&1 >&3) || {
+      echo "  ${red}gnuplot failed on $gp${off}:"; sed -e 's/^/    /' <<<"$errs" | head -n 12
       failed=$((failed + 1)); continue
-    fi
+    }
   else
     ok=1
     : > "$outdir/$fig.log"
@@ -180,6 +190,7 @@ if [ "$n" -eq 0 ]; then
   exit 0
 fi
 if [ $dumb -eq 1 ]; then what="drawn in the terminal"; else what="in $outdir/ (PNG and SVG)"; fi
+[ $heatmaps -gt 0 ] && what+=" and $heatmaps heat map$([ $heatmaps -ne 1 ] && echo s) left out (PNG or SVG only)"
 echo "${bold}make plots:${off} $made figure$([ $made -ne 1 ] && echo s) $what, $mine from your runs and $((made - mine)) from the solutions'; $skipped skipped (data missing), $failed failed."
 [ $skipped -gt 0 ] && echo "  the skipped ones: run the command named above, then make plots again."
 [ $dumb -eq 0 ] && [ $made -gt 0 ] && echo "  next: look at them (any image viewer, or make docs: they are in each lab's page)."

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # tools/progress.sh: the learner's progress commands, as the Makefile calls them.
 #
-#   progress.sh status     a table of all labs: steps done / total, and the next step
-#   progress.sh next       only the next step: its TODO text, file:line, the handout section to read
+#   progress.sh status     a table of all labs (LAB=03: that one): steps done / total, and the next step
+#   progress.sh next       only the next step (LAB=03: of that lab): its TODO text, file:line, the handout section to read
 #   progress.sh hint       LAB=03 STEP=2: the next tier of hints for a step (a nudge first;
-#                          asking again gives more; the tier reached is kept in build/hints/lab03.2)
-#   progress.sh reset      LAB=03: save labs/03_*/*.c *.h under build/backup/<time>/, then
-#                          restore them from the skeleton (tools/skeleton.sh)
+#                          asking again gives more; the tier reached is kept in build/hints/lab03.2);
+#                          without STEP (and LAB), the hint for the next step
+#   progress.sh reset      LAB=03: save labs/03_*/*.c *.h under build/backup/<time>/, compare
+#                          each copy, then restore them from the skeleton (tools/skeleton.sh);
+#                          when any copy fails, one line says why and labs/ is not touched
 #   progress.sh solution   LAB=03: a gentle warning, then diff -u of your files against the solution
 #
 # Environment: B (build folder with the test binaries, from make), LAB, STEP, NO_COLOR.
@@ -23,20 +25,43 @@ B=${B:-build/bin}
 LAB=${LAB:-}
 STEP=${STEP:-}
 learner_colors
-mkdir -p build/check
+mkdir -p build/check 2> /dev/null   # the commands that need it say so themselves
 
 # lab_results DIR: make sure build/check/labNN.tsv is fresh (run the suite quietly
-# if not); print its path, or fail when the lab has no code or no test suite.
+# if not); print its path, or fail when the lab has no code, does not compile,
+# or has no test suite (lab_state says which).
 lab_results() {
-  local d=$1 n=${1%%_*} t
+  local d=$1 n=${1%%_*} t want rows
   t="$B/labs/$1/lab${n}_test"
   ls "labs/$d"/*.c > /dev/null 2>&1 || return 1
+  [ -f "build/check/lab$n.compile.failed" ] && return 1
   [ -x "$t" ] || return 1
-  if ! results_fresh "$n" "$d" "$t"; then
-    "$t" --src "labs/$d" --results "build/check/lab$n.tsv" --tap "build/check/lab$n.tap" --no-summary > /dev/null 2>&1
-    [ -s "build/check/lab$n.tsv" ] || return 1
+  want=$("$t" --list 2>/dev/null | wc -l)
+  rows=$(wc -l 2>/dev/null < "build/check/lab$n.tsv")
+  # Results of a whole run only: a suite that stopped early is not a lab's
+  # results (make check says what happened).
+  if ! results_fresh "$n" "$d" "$t" || [ "${rows:-0}" -ne "$want" ]; then
+    "$t" --src "labs/$d" --results "build/check/lab$n.tsv.part" --tap "build/check/lab$n.tap.part" --no-summary > /dev/null 2>&1
+    rows=$(wc -l 2>/dev/null < "build/check/lab$n.tsv.part")
+    if [ "${rows:-0}" -ne "$want" ] || [ "$want" -eq 0 ]; then rm -f "build/check/lab$n.tsv.part" "build/check/lab$n.tap.part"; return 1; fi
+    mv -f "build/check/lab$n.tsv.part" "build/check/lab$n.tsv"; mv -f "build/check/lab$n.tap.part" "build/check/lab$n.tap"
   fi
   echo "build/check/lab$n.tsv"
+}
+
+# lab_state DIR: why lab_results has nothing, in a few words.
+lab_state() {
+  local d=$1 n=${1%%_*}
+  if ! ls "labs/$d"/*.c > /dev/null 2>&1; then echo "(labs/$d has no code yet)"
+  elif [ -f "build/check/lab$n.compile.failed" ]; then echo "does not compile: make check LAB=$n shows why"
+  elif [ -f "tests/lab${n}_test.c" ]; then echo "its suite did not run: make check LAB=$n shows why"
+  else echo "(no test suite yet)"; fi
+}
+
+# the_labs CMD: set labs to LAB's folder when LAB is set (or print a one-line
+# error and fail), else to every lab.
+the_labs() {
+  if [ -n "$LAB" ]; then need_lab "$1" || return 2; labs=$DIR; else labs=$(all_labs); fi
 }
 
 lab_title() { head -n 1 "labs/$1/README.md" 2>/dev/null | sed -e 's/^#*[[:space:]]*//'; }
@@ -47,12 +72,13 @@ cmd_status() {
   # clip TEXT WIDTH: TEXT, cut with "..." to fit WIDTH columns.
   clip() { if [ ${#1} -gt "$2" ]; then printf '%s...' "${1:0:$(($2 - 3))}"; else printf '%s' "$1"; fi; }
   printf '%s%-4s %-36s %-6s %-9s %-7s %s%s\n' "$bold" "lab" "title" "done" "next" "state" "what" "$off"
-  for d in $(all_labs); do
+  local labs
+  the_labs status || return 2
+  for d in $labs; do
     n=${d%%_*}
     title=$(lab_title "$d"); title=${title#Lab $n: }; title=$(clip "${title:-$d}" 36)
     if ! tsv=$(lab_results "$d"); then
-      if ls "labs/$d"/*.c > /dev/null 2>&1; then what="(no test suite yet)"; else what="(labs/$d has no code yet)"; fi
-      printf '%-4s %-36s %-6s %s\n' "$n" "$title" "-" "$what"
+      printf '%-4s %-36s %-6s %s\n' "$n" "$title" "-" "$(lab_state "$d")"
       continue
     fi
     done_n=$(grep -c $'\tOK\t' "$tsv"); tot=$(wc -l < "$tsv")
@@ -78,10 +104,16 @@ cmd_status() {
 
 # ---- next ---------------------------------------------------------------------
 cmd_next() {
-  local d n tsv id title status msg lab step
-  for d in $(all_labs); do
+  local d n tsv id title status msg lab step labs
+  the_labs next || return 2
+  for d in $labs; do
     n=${d%%_*}
-    tsv=$(lab_results "$d") || continue
+    if ! tsv=$(lab_results "$d"); then
+      case $(lab_state "$d") in
+        "does not compile"*|"its suite"*) echo "${bold}next: lab $n $(lab_state "$d")${off}"; return 0 ;;
+      esac
+      continue
+    fi
     IFS=$'\t' read -r id status _ title msg < <(awk -F'\t' '$2 != "OK"' "$tsv" | head -n 1)
     [ -n "${id:-}" ] || continue
     lab=$n; step=${id##*.}
@@ -105,7 +137,8 @@ cmd_next() {
     echo "  stuck?  make hint LAB=$lab STEP=$step"
     return 0
   done
-  if [ -z "$(all_labs)" ]; then echo "No labs yet."; return 0; fi
+  if [ -z "$labs" ]; then echo "No labs yet."; return 0; fi
+  if [ -n "$LAB" ]; then echo "Nothing left to do in lab $NN: every step with a test passes. Its figures: make lab$NN, then make plots."; return 0; fi
   echo "Nothing left to do: every step with a test passes. Figures: make plots; the site: make docs."
 }
 
@@ -127,18 +160,33 @@ hint_tiers() {
 }
 
 cmd_hint() {
-  need_lab hint " STEP=2" || return 2
-  local hints="labs/$DIR/HINTS.md" s id tsv
-  if [ -z "$STEP" ]; then
-    # No STEP: the lab's first unfinished step, when make check has run.
-    tsv=build/check/lab$NN.tsv
-    id=$( [ -s "$tsv" ] && awk -F'\t' '$2 != "OK" { print $1; exit }' "$tsv")
+  local s id tsv d
+  if [ -z "$LAB" ] && [ -z "$STEP" ]; then
+    # Neither: the first unfinished step of all the labs (what make next names).
+    for d in $(all_labs); do
+      tsv=$(lab_results "$d") || continue
+      id=$(awk -F'\t' '$2 != "OK" { print $1; exit }' "$tsv")
+      [ -n "$id" ] && { LAB=${d%%_*}; break; }
+    done
     if [ -z "$id" ]; then
-      echo "make hint: which step? e.g. make hint LAB=$NN STEP=2   (make next names the step you are on)" >&2
+      echo "make hint: no unfinished step to give a hint for (make status shows every lab). Another step: make hint LAB=03 STEP=2" >&2
+      return 2
+    fi
+  fi
+  need_lab hint " STEP=2" || return 2
+  local hints="labs/$DIR/HINTS.md"
+  if [ -z "$STEP" ]; then
+    # No STEP: the lab's first unfinished step.
+    if [ -z "${id:-}" ]; then
+      tsv=$(lab_results "$DIR") && id=$(awk -F'\t' '$2 != "OK" { print $1; exit }' "$tsv")
+    fi
+    if [ -z "${id:-}" ]; then
+      if [ -n "${tsv:-}" ]; then echo "make hint: every step of lab $NN passes. Another step: make hint LAB=$NN STEP=2" >&2
+      else echo "make hint: which step? e.g. make hint LAB=$NN STEP=2   (lab $NN $(lab_state "$DIR"))" >&2; fi
       return 2
     fi
     s=${id##*.}
-    echo "(lab $NN's first unfinished step is $id; another one: make hint LAB=$NN STEP=N)"
+    echo "(the next step is $id; another one: make hint LAB=$NN STEP=N)"
   elif ! s=$(norm_step "$STEP"); then
     echo "make hint: STEP=$STEP is not a step number, e.g. make hint LAB=$NN STEP=2" >&2
     return 2
@@ -154,7 +202,7 @@ cmd_hint() {
   local n=${#tiers[@]}
   if [ "$n" -eq 0 ]; then
     local have
-    have=$(grep -oE '^##[[:space:]]+lab[0-9]+\.[0-9]+' "$hints" | sed -E 's/^##[[:space:]]+//' | tr '\n' ' ')
+    have=$(grep -oE '^##[[:space:]]+lab[0-9]+\.[A-Za-z0-9_]+' "$hints" | sed -E 's/^##[[:space:]]+//' | tr '\n' ' ')
     echo "make hint: $hints has no hints for $id.${have:+ Steps with hints: ${have% }.}" >&2
     return 2
   fi
@@ -206,29 +254,58 @@ cmd_reset() {
     echo "labs/$DIR/ is already the skeleton: nothing to reset, nothing saved."
     return 0
   fi
-  local backup
+  # Save every file first, and compare each copy with its original: labs/ is
+  # touched only when all of them are safe (a build/ owned by root after a
+  # sudo make, build/ being a plain file, a full disk: stop, change nothing).
+  local backup err
   if [ ${#mine[@]} -gt 0 ]; then
     local stamp
     stamp=$(date +%Y%m%d-%H%M%S)
     backup=build/backup/$stamp/$DIR
     local k=2
     while [ -e "$backup" ]; do backup=build/backup/$stamp-$k/$DIR; k=$((k + 1)); done
-    mkdir -p "$backup"
-    for f in "${mine[@]}"; do cp -p "labs/$DIR/$f" "$backup/$f"; done
-  fi
-  mkdir -p "labs/$DIR"
-  for f in "${fresh[@]}"; do cp "$tmp/$DIR/$f" "labs/$DIR/$f"; done
-  if [ -n "${backup:-}" ]; then
+    if ! err=$(mkdir -p "$backup" 2>&1); then
+      reset_refused "$backup" "$err"
+      return 1
+    fi
+    for f in "${mine[@]}"; do
+      if ! err=$(cp -p "labs/$DIR/$f" "$backup/$f" 2>&1); then reset_refused "$backup" "$err"; return 1; fi
+      if ! cmp -s "labs/$DIR/$f" "$backup/$f"; then
+        reset_refused "$backup" "the copy of $f differs from labs/$DIR/$f (a full disk?)"
+        return 1
+      fi
+    done
     echo "Saved your files of lab $NN in $backup/: ${mine[*]}"
   fi
-  echo "Restored labs/$DIR/ from the skeleton: ${fresh[*]} (README.md and HINTS.md untouched)."
+  local done_=() failed=()
+  for f in "${fresh[@]}"; do
+    if err=$(cp "$tmp/$DIR/$f" "labs/$DIR/$f" 2>&1) && cmp -s "$tmp/$DIR/$f" "labs/$DIR/$f"; then done_+=("$f")
+    else failed+=("$f: ${err:-the copy differs}"); fi
+  done
+  if [ ${#failed[@]} -gt 0 ]; then
+    echo "make reset: could not restore ${failed[*]}${backup:+; your files are safe in $backup/}. HINT: check that labs/$DIR/ and its files are writable (ls -l labs/$DIR)" >&2
+    return 1
+  fi
+  echo "Restored labs/$DIR/ from the skeleton: ${done_[*]} (README.md and HINTS.md untouched)."
   local extra=()
   for f in "${mine[@]}"; do [ -e "$tmp/$DIR/$f" ] || extra+=("$f"); done
   [ ${#extra[@]} -gt 0 ] && echo "Left as they were (not part of the skeleton): ${extra[*]}"
   if [ -n "${backup:-}" ]; then
     echo "To get your version back:  cp $backup/* labs/$DIR/"
-    echo "(make clean deletes build/, backups included: copy $backup elsewhere to keep it for good.)"
+    echo "(make clean keeps build/backup/; rm -rf build would delete it.)"
   fi
+  return 0
+}
+
+# reset_refused BACKUP ERROR: the one line when the backup could not be made, with what to do.
+reset_refused() {
+  local why=${2%%$'\n'*} hint="free the cause, then make reset LAB=$NN again"
+  case "$2" in
+    *"Permission denied"*|*"Operation not permitted"*|*"Read-only"*) hint="build/ is not yours to write (after a sudo make?): sudo chown -R $(id -un) build, then make reset LAB=$NN again" ;;
+    *"Not a directory"*|*"File exists"*) hint="a part of $1 is a file, not a folder: move build away (mv build build.old), then make reset LAB=$NN again" ;;
+    *"No space"*|*"full disk"*|*"Disk quota"*) hint="the disk is full: free some space, then make reset LAB=$NN again" ;;
+  esac
+  echo "make reset: could not save your files of lab $NN in $1/: $why. Nothing was changed in labs/$DIR/. HINT: $hint" >&2
 }
 
 # ---- solution -------------------------------------------------------------------

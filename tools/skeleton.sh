@@ -14,6 +14,9 @@
 # The skeleton keeps the stub and drops the solution and the three marker lines.
 # Files without markers are copied as they are. README.md and HINTS.md are
 # hand-written and live only in labs/; this tool never touches them.
+# Each labs/NN_name/ also gets its Makefile, the same few lines everywhere
+# (written below), which hands `make check` and the rest typed in that folder
+# to the kit's Makefile with LAB set to that lab; --check flags a missing one.
 # Not here: checking that the skeleton compiles (make test does that).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,10 +46,26 @@ strip_solution() { # $1 = solution file; writes the skeleton to stdout
   ' "$1"
 }
 
+# The forwarding Makefile of every lab folder.
+forwarder() {
+  cat <<'MK'
+# The make commands of the kit, typed in this lab's folder: `make check` here is
+# `make check LAB=<this lab>` in the kit's folder (and so are next, hint, status,
+# watch, reset...); LAB=NN still picks another lab. Written by tools/skeleton.sh.
+lab_here := $(dir $(abspath $(lastword $(MAKEFILE_LIST))))
+ifeq ($(origin LAB),undefined)
+LAB := $(notdir $(patsubst %/,%,$(lab_here)))
+endif
+include $(lab_here)../../Makefile
+MK
+}
+
 status=0
 for sol in solutions/[0-9][0-9]_*/; do
   lab=$(basename "$sol")
   mkdir -p "$dest/$lab"
+  forwarder > "$dest/$lab/Makefile.new"
+  if cmp -s "$dest/$lab/Makefile.new" "$dest/$lab/Makefile"; then rm -f "$dest/$lab/Makefile.new"; else mv "$dest/$lab/Makefile.new" "$dest/$lab/Makefile"; fi
   for f in "$sol"*.c "$sol"*.h; do
     [ -e "$f" ] || continue
     out="$dest/$lab/$(basename "$f")"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tools/test_skeletons.sh LAB_DIR...: part of `make test`. Proves the exercises are real:
-# every skeleton in labs/ compiled warning-free (make did that), its own test suite
+# every skeleton in labs/ compiles warning-free with -Werror (checked here: the
+# learner's build itself shows warnings without failing on them), its own test suite
 # fails every step cleanly (each step TODO or FAIL: none passes on a stub, none
 # crashes or hangs), and running the skeleton's binary stops at a TODO with exit 3.
 # Not here: the solutions (test-solutions) or the sync check (skeleton.sh --check).
@@ -14,6 +15,11 @@ for d in "$@"; do
   t="$B/labs/$d/lab${n}_test"
   bin="$B/labs/$d/lab$n"
   [ -x "$t" ] || { echo "test_skeletons: $t is missing (is labs/$d generated? make skeletons)"; status=1; continue; }
+  # shellcheck disable=SC2086  # CFLAGS is a list of flags
+  if ! werr=$(${CC:-cc} ${CFLAGS:--std=c11 -Wall -Wextra -Werror -Icommon} -Werror -fsyntax-only -Ilabs/$d labs/$d/*.c 2>&1); then
+    echo "lab $n skeleton: does not compile warning-free with -Werror:"; printf '%s\n' "$werr" | head -n 10
+    status=1; continue
+  fi
   res=build/check/skeleton_lab$n.tsv
   "$t" --src "labs/$d" --results "$res" > build/check/skeleton_lab$n.log 2>&1
   rc=$?

@@ -496,7 +496,7 @@ fi
 head -5 "$SMALL" > "$D/five.txt"
 refuse core20.12a "lab03: 5 names (the split needs 6)"  1 1 '5 names, too few .*at least 6' -- "$L03" train --quiet --steps 1 --data "$D/five.txt" --out "$C20/five3"
 refuse core20.12b "lab04: 5 names (the split needs 6)"  1 1 '5 names, too few .*at least 6' -- "$L04" train --quiet --steps 1 --data "$D/five.txt" --out "$C20/five4"
-refuse core20.12c "lab05: 5 names (the split needs 6)"  1 1 '5 names, too few .*at least 6' -- "$L05" --quiet --steps 1 --data "$D/five.txt" --out "$C20/five5"
+refuse core20.12c "lab05: 5 names (the split needs 6)"  1 1 '5 names, too few .*at least 6' -- "$L05" train --quiet --steps 1 --data "$D/five.txt" --out "$C20/five5"
 head -6 "$SMALL" > "$D/six.txt"
 if selected core20.12d && [ -x "$L03" ]; then
   run core20.12d "$L03" train --quiet --steps 2 --batch 4 --data "$D/six.txt" --out "$C20/six3"

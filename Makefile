@@ -48,7 +48,7 @@ endif
 # ---- variants ----------------------------------------------------------------
 CFLAGS_WARN := -std=c11 -Wall -Wextra -Werror
 # -ffp-contract=off: the generator's fused steps are explicit fmaf calls, and
-# the compiler must not fuse anything else on its own (TORCH_RNG.md §8.5).
+# the compiler must not fuse anything else on its own (docs/RNG.md §8.5).
 CFLAGS_FP   := -ffp-contract=off
 OPT         ?= -O2 -g
 VARIANT     := bin

@@ -13,7 +13,7 @@
  * rather than being dropped or truncated silently (a silently dropped
  * character would shift every count the lectures print).
  */
-#define _POSIX_C_SOURCE 200809L /* fstat, fileno */
+#define _POSIX_C_SOURCE 200809L /* fstat, fileno, read */
 
 #include "data.h"
 
@@ -21,10 +21,13 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
 
 #include "kit.h"
 #include "rng.h"
@@ -56,19 +59,17 @@ char itos(int i)
 /* ------------------------------------------------------------------------- */
 /* Loading a words file */
 
-/* Format one error line into err: `path[:line]: message`. */
-static int load_fail(Words *out, char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int load_fail(Words *out, char *err, size_t errlen, const char *fmt, ...)
+/* One line `path[:line]: message` through kit_fail (kit.h); out left empty. */
+static int load_fail(Words *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int load_fail(Words *out, const char *fmt, ...)
 {
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
+    char msg[KIT_MESSAGE_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
     words_free(out);
-    return -1;
+    return kit_fail("%s", msg);
 }
 
 /*
@@ -126,58 +127,88 @@ static void describe_bad_char(const unsigned char *p, const unsigned char *end,
     }
 }
 
-int words_load(Words *out, const char *path, char *err, size_t errlen)
+/* A byte that can never be in a words file: anything but a-z and line ends.
+ * (The byte-order mark at the start is checked by the caller.) */
+static bool never_in_words(unsigned char c)
 {
-    if (err && errlen) err[0] = '\0';
+    return !(c >= 'a' && c <= 'z') && c != '\n' && c != '\r';
+}
+
+int words_load(Words *out, const char *path)
+{
     *out = (Words){0};
-    if (!path) return load_fail(out, err, errlen, "(null): no words file given. HINT: pass one with --data, e.g. --data data/names.txt");
+    if (!path) return load_fail(out, "(null): no words file given. HINT: pass one with --data, e.g. --data data/names.txt");
+    char shown[KIT_SHOWN_BUF];
+    const char *sp = kit_shown(path, shown, sizeof shown);   /* the path as messages show it */
 
     FILE *f = fopen(path, "rb");
     if (!f) {
         int e = errno;
+        if (e == ENOENT && strcmp(path, "data/names.txt") == 0)   /* the default, from another folder */
+            return load_fail(out, "%s: cannot open: %s. HINT: run the lab binaries from the kit's top folder (where data/ is), "
+                                  "or pass a words file with --data FILE", sp, strerror(e));
         if (e == ENOENT)   /* a relative path is relative to where the lab runs: say where that should be */
-            return load_fail(out, err, errlen, "%s: cannot open: %s. HINT: pass a words file with --data, e.g. --data data/names.txt%s",
-                             path, strerror(e), path[0] == '/' ? "" : " (paths are relative: run the labs from the kit's top folder, as make labNN does)");
+            return load_fail(out, "%s: cannot open: %s. HINT: pass a words file with --data, e.g. --data data/names.txt%s",
+                             sp, strerror(e), path[0] == '/' ? "" : " (paths are relative: run the labs from the kit's top folder, as make labNN does)");
         if (e == EACCES)
-            return load_fail(out, err, errlen, "%s: cannot open: %s. HINT: make it readable (chmod u+r %s) or pass another file with --data",
-                             path, strerror(e), path);
-        return load_fail(out, err, errlen, "%s: cannot open: %s. HINT: pass a words file with --data, e.g. --data data/names.txt",
-                         path, strerror(e));
+            return load_fail(out, "%s: cannot open: %s. HINT: make it readable (chmod u+r %s) or pass another file with --data",
+                             sp, strerror(e), sp);
+        return load_fail(out, "%s: cannot open: %s. HINT: pass a words file with --data, e.g. --data data/names.txt",
+                         sp, strerror(e));
     }
     struct stat st;
     if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
         fclose(f);
-        return load_fail(out, err, errlen, "%s: is a directory, not a words file. HINT: pass the file inside it, e.g. --data data/names.txt", path);
+        return load_fail(out, "%s: is a directory, not a words file. HINT: pass the file inside it, e.g. --data data/names.txt", sp);
     }
 
+    /* A regular file over the limit is refused by its size, before any byte is read. */
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > WORDS_MAX_FILE_BYTES) {
+        fclose(f);
+        return load_fail(out, "%s: file is larger than %ld MiB, too large to be a list of names. HINT: pass a words file with --data, e.g. --data data/names.txt",
+                         sp, WORDS_MAX_FILE_BYTES / (1024 * 1024));
+    }
     /* Read it all; the size is not trusted (pipes report 0), so grow as needed. */
     size_t cap = (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) ? (size_t)st.st_size + 1 : 4096;
     if (cap > (size_t)WORDS_MAX_FILE_BYTES + 1) cap = (size_t)WORDS_MAX_FILE_BYTES + 1;
     char *buf = malloc(cap);
-    KIT_CHECK(buf, "out of memory reading %s (%zu bytes). HINT: the file is too large to be a list of names", path, cap);
+    KIT_CHECK(buf, "out of memory reading %s (%zu bytes). HINT: the file is too large to be a list of names", sp, cap);
     size_t len = 0;
+    /* Reading stops soon after the first byte that no words file holds (a
+     * binary file, /dev/urandom): the checks below name it, and a few more
+     * bytes are read so that a UTF-8 sequence is shown whole. */
+    size_t first_bad = SIZE_MAX;
     for (;;) {
+        if (first_bad != SIZE_MAX && len >= first_bad + 4) break;
         if (len + 1 >= cap) {
             if (cap > (size_t)WORDS_MAX_FILE_BYTES) {
                 free(buf);
                 fclose(f);
-                return load_fail(out, err, errlen, "%s: file is larger than %ld MiB, too large to be a list of names. HINT: pass a words file with --data, e.g. --data data/names.txt",
-                                 path, WORDS_MAX_FILE_BYTES / (1024 * 1024));
+                return load_fail(out, "%s: file is larger than %ld MiB, too large to be a list of names. HINT: pass a words file with --data, e.g. --data data/names.txt",
+                                 sp, WORDS_MAX_FILE_BYTES / (1024 * 1024));
             }
             cap *= 2;
             char *nb = realloc(buf, cap);
-            KIT_CHECK(nb, "out of memory reading %s. HINT: the file is too large to be a list of names", path);
+            KIT_CHECK(nb, "out of memory reading %s. HINT: the file is too large to be a list of names", sp);
             buf = nb;
         }
-        size_t got = fread(buf + len, 1, cap - 1 - len, f);
+        size_t want = cap - 1 - len;
+        if (want > 65536) want = 65536;   /* a chunk at a time, so a bad byte stops the reading early */
+        /* read(), not fread(): a pipe hands over what it has, so a bad byte
+         * is seen without waiting for the writer to send 64 KiB or to close. */
+        ssize_t r = read(fileno(f), buf + len, want);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) {
+            int e = errno;
+            free(buf);
+            fclose(f);
+            return load_fail(out, "%s: cannot read: %s. HINT: check the file is a readable text file", sp, strerror(e));
+        }
+        size_t got = (size_t)r;
+        for (size_t k = len; k < len + got && first_bad == SIZE_MAX; k++)
+            if (never_in_words((unsigned char)buf[k]) && !(k < 3 && (unsigned char)buf[k] >= 0xBB)) first_bad = k;
         len += got;
         if (got == 0) break;
-    }
-    if (ferror(f)) {
-        int e = errno;
-        free(buf);
-        fclose(f);
-        return load_fail(out, err, errlen, "%s: cannot read: %s. HINT: check the file is a readable text file", path, strerror(e));
     }
     fclose(f);
     buf[len] = '\0';
@@ -210,22 +241,22 @@ int words_load(Words *out, const char *path, char *err, size_t errlen)
             const char *hint = "";
             describe_bad_char((const unsigned char *)buf + k, (const unsigned char *)buf + stop, what, sizeof what, &hint);
             free(buf);
-            return load_fail(out, err, errlen, "%s:%ld:%zu: %s. HINT: %s", path, lineno, k - start + 1, what, hint);
+            return load_fail(out, "%s:%ld:%zu: %s. HINT: %s", sp, lineno, k - start + 1, what, hint);
         }
         if (stop - start > WORD_MAX_LEN) {
             free(buf);
-            return load_fail(out, err, errlen, "%s:%ld: line is %zu characters long; the limit is %d (WORD_MAX_LEN). HINT: names are short; is this really a words file with one name per line?",
-                             path, lineno, stop - start, WORD_MAX_LEN);
+            return load_fail(out, "%s:%ld: line is %zu characters long; the limit is %d (WORD_MAX_LEN). HINT: names are short; is this really a words file with one name per line?",
+                             sp, lineno, stop - start, WORD_MAX_LEN);
         }
         if (stop > start) {
-            KIT_CHECK(n < INT_MAX, "%s: more than %d names. HINT: use a smaller words file", path, INT_MAX);
+            KIT_CHECK(n < INT_MAX, "%s: more than %d names. HINT: use a smaller words file", sp, INT_MAX);
             n++;
         }
     }
     if (n == 0) {
         free(buf);
-        return load_fail(out, err, errlen, "%s: no names: the file is %s. HINT: pass a words file with one name per line, e.g. --data data/names.txt",
-                         path, len > 0 ? "only blank lines" : bom ? "only a UTF-8 byte-order mark" : "empty");
+        return load_fail(out, "%s: no names: the file is %s. HINT: pass a words file with one name per line, e.g. --data data/names.txt",
+                         sp, len > 0 ? "only blank lines" : bom ? "only a UTF-8 byte-order mark" : "empty");
     }
 
     /* Pass 2: cut the lines in place; words[i] points into buf. */
@@ -269,26 +300,53 @@ static void take(const Words *all, const int *perm, int lo, int hi, Words *part)
     part->buf = NULL;
 }
 
-void words_split(const Words *all, unsigned long seed, Words *train, Words *dev, Words *test)
+/* The lecture's cut points: n1 = int(0.8*n), n2 = int(0.9*n), a double
+ * product truncated, as Python computes them. */
+static void cut_points(int n, int *n1, int *n2)
+{
+    *n1 = (int)(0.8 * (double)n);
+    *n2 = (int)(0.9 * (double)n);
+}
+
+int words_split_min(void)
+{
+    for (int n = 1;; n++) {
+        int n1, n2;
+        cut_points(n, &n1, &n2);
+        if (n1 >= 1 && n2 > n1 && n > n2) return n;
+    }
+}
+
+int words_split(const Words *all, unsigned long seed, Words *train, Words *dev, Words *test)
 {
     KIT_CHECK(all && train && dev && test, "words_split: NULL argument. HINT: pass the loaded words and three Words to fill");
-    int n = all->n;
+    *train = *dev = *test = (Words){0};
+    int n = all->n, n1, n2;
+    cut_points(n, &n1, &n2);
+    if (n1 < 1 || n2 <= n1 || n <= n2) {
+        /* An empty split would fail later, after the training (an empty dev
+         * split has no loss): refused now, with the smallest file that works. */
+        int min = words_split_min();
+        const char *empty = n1 < 1 ? "training" : n2 <= n1 ? "dev" : "test";
+        return kit_fail("the words file has %d name%s, too few for the lecture's 80/10/10 split: the %s split would be empty "
+                        "(train %d, dev %d, test %d); it needs at least %d names. HINT: pass a words file with %d names or more, "
+                        "e.g. --data data/names.txt",
+                        n, n == 1 ? "" : "s", empty, n1, n2 - n1, n - n2, min, min);
+    }
     /* random.shuffle(words) moves the strings; shuffling the indices 0..n-1
      * with the same draws and reading the words in that order is the same
      * permutation (the element type never enters the shuffle). */
-    int *perm = malloc((size_t)(n > 0 ? n : 1) * sizeof *perm);
+    int *perm = malloc((size_t)n * sizeof *perm);
     KIT_CHECK(perm, "out of memory splitting %d words. HINT: use a smaller words file", n);
     for (int i = 0; i < n; i++) perm[i] = i;
     PyRandom r;
     pyrandom_seed(&r, (uint64_t)seed);
     pyrandom_shuffle_int(&r, perm, n);
-    /* n1 = int(0.8*len(words)): a double product, truncated, as Python does. */
-    int n1 = (int)(0.8 * (double)n);
-    int n2 = (int)(0.9 * (double)n);
     take(all, perm, 0, n1, train);
     take(all, perm, n1, n2, dev);
     take(all, perm, n2, n, test);
     free(perm);
+    return 0;
 }
 
 /* ------------------------------------------------------------------------- */

@@ -38,18 +38,20 @@ typedef struct Words {
  * it; the same bytes anywhere else are refused) are accepted; anything else
  * (uppercase, digits, spaces, accents, a NUL byte, a line over WORD_MAX_LEN, an
  * empty file, a missing or unreadable file, a directory) is refused.
+ *
+ * A refusal is one line on stderr (kit_fail, kit.h): `path:line: what is
+ * wrong. HINT: what to do` (`path:line:column:` for a bad character, which is
+ * named: 'A', '3', a space, a tab, '-', a NUL byte, or non-ASCII bytes as
+ * `\xC3\xA9`; `path:` alone for file-level problems). Files over 256 MiB are
+ * refused; reading stops soon after the first byte no words file holds (a
+ * binary file or /dev/urandom costs a few kilobytes, not the whole file). A line
+ * is at most WORD_MAX_LEN characters, not counting its line end; a longer one
+ * is refused, never cut. A long path is shown cut in the middle (kit_shown).
  * @param out   filled on success; free with words_free()
  * @param path  the words file to read (not kept)
- * @param err   on failure receives one line `path:line: what is wrong. HINT: what to do`
- *              (`path:line:column:` for a bad character, which is named: 'A',
- *              '3', a space, a tab, '-', a NUL byte, or non-ASCII bytes as
- *              `\xC3\xA9`; `path:` alone for file-level problems). Files over
- *              256 MiB are refused. A line is at most WORD_MAX_LEN characters,
- *              not counting its line end; a longer one is refused, never cut.
- * @param errlen size of @p err in bytes (the message is cut to fit, never overflowed)
- * @return 0 on success, -1 on failure (out is then empty).
+ * @return 0 on success, -1 after one line on stderr (out is then empty).
  */
-int words_load(Words *out, const char *path, char *err, size_t errlen);
+int words_load(Words *out, const char *path) __attribute__((warn_unused_result));
 /** @brief Free what words_load() or words_split() made; @p w stays valid and empty. NULL is a no-op. */
 void words_free(Words *w);
 
@@ -58,8 +60,14 @@ void words_free(Words *w);
  * train = [:int(0.8n)], dev = [int(0.8n):int(0.9n)], test = [int(0.9n):].
  * The three results borrow @p all's strings (their `buf` is NULL): free them
  * with words_free() (which frees only the pointer arrays), and @p all after.
+ * Too few names for three non-empty parts (fewer than words_split_min(), 6)
+ * is bad input: one line naming the minimum (kit_fail), three empty results.
+ * @return 0, or -1 after one line on stderr.
  */
-void words_split(const Words *all, unsigned long seed, Words *train, Words *dev, Words *test);
+int words_split(const Words *all, unsigned long seed, Words *train, Words *dev, Words *test)
+    __attribute__((warn_unused_result));
+/** @brief The fewest names the 80/10/10 split turns into three non-empty parts (6). */
+int words_split_min(void);
 
 /** (X, Y) examples: for each position, T context characters and the next one. */
 typedef struct Dataset {

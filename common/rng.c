@@ -4,8 +4,8 @@
  * What it is: the exact draws of torch.manual_seed / rand / randn / randint /
  * exponential_ / multinomial and of Python's random.seed / shuffle, so that
  * seed 2147483647 gives the lecture's weights, minibatches and sampled names.
- * Section numbers (§3b...) refer to TORCH_RNG.md in the course's shared notes,
- * which also holds the test vectors (tests/core_rng_test.c checks them all).
+ * Section numbers (§3b...) refer to docs/RNG.md, the specification, which
+ * also holds the test vectors (tests/core_rng_test.c checks them all).
  * What it is not: a good or fast generator in its own right. Every odd detail
  * below (the low 24 bits, the tail recompute, the pairs (j, j+8), the FMAs) is
  * there because torch does it, not because it is a good idea.

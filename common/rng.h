@@ -4,8 +4,8 @@
  *
  * What it is: the draws the lectures make, reproduced exactly, so that seed
  * 2147483647 gives the lecture's weights, minibatches and sampled names. The
- * spec (and its test vectors) is `TORCH_RNG.md` in the course's shared notes;
- * section numbers below (§3b...) refer to it.
+ * spec (and its test vectors) is docs/RNG.md; section numbers below (§3b...)
+ * refer to it.
  * What it is not: a general-purpose or cryptographic generator.
  *
  * Compile with -ffp-contract=off: the fused multiply-adds torch's AVX2 kernel

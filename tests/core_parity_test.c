@@ -822,10 +822,9 @@ END_TEST
 START_TEST(test_minibatches_from_data)
 {
     Words all, tr, dv, te;
-    char err[256];
-    int rc = words_load(&all, "data/names.txt", err, sizeof err);
-    ck_assert_msg(rc == 0, "%s", err);
-    words_split(&all, 42, &tr, &dv, &te);
+    int rc = words_load(&all, "data/names.txt");
+    ck_assert_msg(rc == 0, "%s", kit_last_failure());
+    ck_assert_msg(words_split(&all, 42, &tr, &dv, &te) == 0, "%s", kit_last_failure());
     Dataset ds;
     dataset_build(&ds, &tr, 3);
     EXPECT_INT_EQ(ds.n, NTRAIN_SSA2018, "training examples (block 3)");

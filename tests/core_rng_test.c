@@ -1,7 +1,7 @@
 /*
  * core_rng_test.c: common/rng.c against torch 1.13 and CPython 3.11, value by value.
  *
- * What it is: every test vector of TORCH_RNG.md §9 (seed 2147483647 unless
+ * What it is: every test vector of docs/RNG.md §9 (seed 2147483647 unless
  * said otherwise), the lecture's MLP init table, the part-1 multinomial demo,
  * and the two rules that are easy to get wrong: the scalar randn cache that
  * outlives a call, and the tail recompute that makes randn(17) draw 33 words.

@@ -804,7 +804,7 @@ END_TEST
 
 START_TEST(test_randn)
 {
-    /* TORCH_RNG.md test vectors: torch.randn((27,10), generator=g) with g seeded 2147483647 */
+    /* docs/RNG.md §9 test vectors: torch.randn((27,10), generator=g) with g seeded 2147483647 */
     static const float want[10] = {1.56736195f, -0.23729232f, -0.0273846053f, -1.10077941f, 0.28588146f,
                                    -0.0296433382f, -1.54705918f, 0.604891956f, 0.0791362002f, 0.904623866f};
     Graph g;

@@ -1,5 +1,8 @@
 /*
- * core_train_test.c: the plumbing of common/train.c.
+ * core_train_test.c: the plumbing around a lab's model: common/args.c (the
+ * command line), common/output.c (progress, TSV logs, the output directory's
+ * lock, JSON), common/checkpoint.c and common/train.c (the loss guard,
+ * eval_in_batches, the end of a run).
  *
  * What it checks: the command-line parser on good argument vectors (in
  * process) and on bad ones (in a forked child: a usage error exits 2, so the
@@ -25,7 +28,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "args.h"
+#include "checkpoint.h"
 #include "harness.h"
+#include "kit.h"
+#include "output.h"
 #include "train.h"
 
 #define EXPECT_CONTAINS(text, want, what) \
@@ -106,6 +113,8 @@ static KitOpt opts[6];
 static const char *init_commands, *bn_commands;
 /* KitProgram.unused and -n's help text, likewise: NULL and "names to sample" unless a test sets them. */
 static const char *prog_unused, *n_help;
+/* -n's value before parsing: 20, or -1 for "decided per command" (lab 01's way). */
+static long n_before = 20;
 
 static void lab_defaults(KitArgs *a)
 {
@@ -118,7 +127,7 @@ static void lab_defaults(KitArgs *a)
     wd = 0.0;
     init = "kaiming";
     bn = false;
-    nsamples = 20;
+    nsamples = n_before;
     const KitOpt o[6] = {
         {"--emb", KIT_OPT_INT, &emb, 1, 64, "embedding size C", NULL},
         {"--hidden", KIT_OPT_INT, &hidden, 1, 4096, "hidden units H", NULL},
@@ -161,12 +170,13 @@ static int parse_in_child(const char *const *args, char *out, size_t outlen, cha
         dup2(fileno(fo), 1);
         dup2(fileno(fe), 2);
         kit_set_error_handler(NULL);
+        kit_set_failure_quiet(false);
         KitArgs a;
         lab_defaults(&a);
         KitProgram pr = prog;
         pr.unused = prog_unused;
         kit_parse_args(argc, argv, &pr, &a, opts, 6);
-        printf("parsed: command=%s steps=%ld\n", a.command, a.steps);
+        printf("parsed: command=%s steps=%ld data=%s out=%s\n", a.command, a.steps, a.data, a.out);
         fflush(stdout);
         _exit(0);
     }
@@ -504,7 +514,7 @@ END_TEST
 
 START_TEST(test_tsv)
 {
-    char dir[64], sub[160], path[256], tmp[260], text[1024];
+    char dir[64], sub[160], path[256], tmp[600], text[1024];
     make_tmpdir(dir, sizeof dir);
     snprintf(sub, sizeof sub, "%s/a/b/c", dir);
     TsvLog log;
@@ -512,15 +522,17 @@ START_TEST(test_tsv)
     tsv_row(&log, "%d\t%.4f\t%g", 0, 3.3, 0.1);
     tsv_row(&log, "%d\t%.4f\t%g", 1, 2.75, 0.01);
     snprintf(path, sizeof path, "%s/loss.tsv", sub);
-    snprintf(tmp, sizeof tmp, "%s/loss.tsv.tmp", sub);
+    snprintf(tmp, sizeof tmp, "%s", log.tmp);
+    ck_assert_msg(strncmp(tmp, path, strlen(path)) == 0 && strcmp(tmp + strlen(tmp) - 4, ".tmp") == 0,
+                  "the temporary file is loss.tsv.<pid>.<k>.tmp: %s", tmp);
     ck_assert_msg(exists(tmp) && !exists(path), "before close only the .tmp exists");
-    tsv_close(&log);
+    EXPECT_INT_EQ(tsv_close(&log), 0, "tsv_close");
     ck_assert_msg(!exists(tmp) && exists(path), "after close the log is renamed into place");
     read_path(path, text, sizeof text);
     const char *want = "# step loss lr\n0\t3.3000\t0.1\n1\t2.7500\t0.01\n";
     ck_assert_msg(strcmp(text, want) == 0, "log text:\n%s\nexpected:\n%s", text, want);
-    tsv_close(&log); /* closed twice: a no-op */
-    tsv_close(NULL);
+    EXPECT_INT_EQ(tsv_close(&log), 0, "closed twice: a no-op");
+    EXPECT_INT_EQ(tsv_close(NULL), 0, "tsv_close(NULL)");
 
     /* A path component that is a file cannot become a directory. */
     char file[200], bad[260], err[1024];
@@ -537,7 +549,7 @@ START_TEST(test_tsv)
     EXPECT_INT_EQ(rc, -1, "tsv_open where the directory cannot be made");
     EXPECT_CONTAINS(err, "/plain/sub: cannot create directory", "tsv_open message");
     ck_assert_msg(log.f == NULL, "a failed tsv_open leaves no open file");
-    tsv_close(&log);
+    EXPECT_INT_EQ(tsv_close(&log), 0, "tsv_close of a log that never opened");
     remove(path);
     remove(file);
     for (int up = 0; up < 3; up++) { /* c, b, a */
@@ -639,9 +651,8 @@ static long save_model(const char *dir, const char *name, char *path, size_t n, 
     snprintf(path, n, "%s/%s", dir, name);
     model_init(m, 100, 0.0f);
     model_fill_awkward(m);
-    char err[512];
-    int rc = ckpt_save(path, m->t, model_names, 3, err, sizeof err);
-    ck_assert_msg(rc == 0, "ckpt_save: %s", err);
+    int rc = ckpt_save(path, m->t, model_names, 3);
+    ck_assert_msg(rc == 0, "ckpt_save: %s", kit_last_failure());
     struct stat st;
     stat(path, &st);
     return (long)st.st_size;
@@ -649,7 +660,8 @@ static long save_model(const char *dir, const char *name, char *path, size_t n, 
 
 START_TEST(test_ckpt_roundtrip)
 {
-    char dir[64], path[128], tmp[140], err[512];
+    char dir[64], path[128], tmp[140];
+    const char *err = kit_last_failure();   /* the buffer of the last refusal's line */
     make_tmpdir(dir, sizeof dir);
     Model a, b;
     long size = save_model(dir, "model.ckpt", path, sizeof path, &a);
@@ -665,12 +677,12 @@ START_TEST(test_ckpt_roundtrip)
     ck_assert_msg(memcmp(head, want_head, 16) == 0, "header: MMCK, version 1, count 3, name length 1 (little-endian)");
 
     model_init(&b, 100, 7.0f);
-    int rc = ckpt_load(path, b.t, model_names, 3, err, sizeof err);
+    int rc = ckpt_load(path, b.t, model_names, 3);
     ck_assert_msg(rc == 0, "ckpt_load: %s", err);
     ck_assert_msg(memcmp(a.c, b.c, sizeof a.c) == 0 && memcmp(a.w1, b.w1, sizeof a.w1) == 0 && memcmp(a.b1, b.b1, sizeof a.b1) == 0,
                   "loaded tensors are bit-exact copies (including -0, a subnormal and a NaN payload)");
     /* saving over an existing checkpoint replaces it */
-    ck_assert_msg(ckpt_save(path, a.t, model_names, 3, err, sizeof err) == 0, "save again: %s", err);
+    ck_assert_msg(ckpt_save(path, a.t, model_names, 3) == 0, "save again: %s", err);
     remove(path);
     rmdir(dir);
 }
@@ -681,8 +693,10 @@ static void expect_ckpt_refused(const char *path, int cols, const char *const *n
 {
     Model m;
     model_init(&m, cols, 7.0f);
-    char err[512] = "";
-    int rc = ckpt_load(path, m.t, names, n, err, sizeof err);
+    bool was = kit_set_failure_quiet(true);   /* the line is read below, not printed */
+    int rc = ckpt_load(path, m.t, names, n);
+    kit_set_failure_quiet(was);
+    const char *err = kit_last_failure();
     ck_assert_msg(rc == -1, "%s: ckpt_load returned %d, expected -1", what, rc);
     ck_assert_msg(strchr(err, '\n') == NULL && strstr(err, "HINT: ") != NULL, "%s: one line with a HINT, got: %s", what, err);
     EXPECT_CONTAINS(err, want, what);
@@ -821,7 +835,7 @@ START_TEST(test_json)
     json_num(f, "inf", -INFINITY);
     json_str(f, "name", "a\"b\\c\n\x01");
     json_str(f, "none", NULL);
-    json_end(f);
+    EXPECT_INT_EQ(json_end(f), 0, "json_end");
     char text[1024];
     slurp_file(f, text, sizeof text);
     fclose(f);
@@ -832,10 +846,260 @@ START_TEST(test_json)
 
     f = tmpfile();
     json_begin(f);
-    json_end(f);
+    EXPECT_INT_EQ(json_end(f), 0, "json_end of an empty object");
     slurp_file(f, text, sizeof text);
     fclose(f);
     ck_assert_msg(strcmp(text, "{}\n") == 0, "an empty object: got %s", text);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------- */
+/* issue 20: messages of the command line, outputs that cannot mix or lie */
+
+/* Remove every file of `dir` (one level), then the directory. */
+static void remove_dir(const char *dir)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_msg(system(cmd) == 0, "%s", cmd);
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_msg(f && fputs(text, f) >= 0 && fclose(f) == 0, "write %s", path);
+}
+
+START_TEST(test_args_messages)
+{
+    /* `--` ends the flags, as in getopt; it used to be "unknown flag -- (did you mean -n?)". */
+    const char *const d1[] = {"--", NULL};
+    expect_parse(d1, 0, NULL);
+    const char *const d2[] = {"--steps", "5", "--", "sample", NULL};
+    expect_parse(d2, 0, NULL);
+    const char *const d3[] = {"--", "--steps", "5", NULL};
+    expect_parse(d3, 2, "lab03: unexpected argument '--steps' after '--'. HINT: flags go before '--'; lab03 --help lists them\n");
+
+    /* A value with a newline: still one line, the newline shown as \n. */
+    const char *const n1[] = {"--batch", "3\n4", NULL};
+    expect_parse(n1, 2, "lab03: --batch 3\\n4: must be an integer from 1 to 1000000. HINT: the lectures use --batch 32\n");
+    const char *const n2[] = {"--steps\nx", NULL};
+    expect_parse(n2, 2, "lab03: unknown flag --steps\\nx. HINT: lab03 --help lists every flag\n");
+
+    /* A flag whose value is decided per command (-1 before parsing, lab 01's
+     * -n) has no default to name: it used to say "the default is -n -1". */
+    n_before = -1;
+    n_help = "how many names to sample (default 5 for train, 20 for sample)";
+    const char *const m1[] = {"sample", "-n", "0", NULL};
+    expect_parse(m1, 2, "lab03: -n 0: must be an integer from 1 to 1000000. HINT: lab03 --help lists every flag and its default\n");
+    n_before = 20;
+    n_help = NULL;
+
+    /* A typo of a flag the lab does not take is not "corrected" into it. */
+    prog_unused = "--steps --batch --lr";
+    const char *const u1[] = {"--stpes", "3", NULL};
+    expect_parse(u1, 2, "lab03: unknown flag --stpes. HINT: lab03 --help lists every flag\n");
+    prog_unused = NULL;
+
+    /* A 100,000-character value: cut in the middle, the reason and the HINT kept. */
+    static char big[100001];
+    memset(big, '7', 100000);
+    big[0] = 'x';
+    const char *const b1[] = {"--batch", big, NULL};
+    char out[8192], err[4096];
+    int st = parse_in_child(b1, out, sizeof out, err, sizeof err);
+    EXPECT_INT_EQ(st, 2, "--batch with 100,000 characters");
+    ck_assert_msg(strchr(err, '\n') == err + strlen(err) - 1, "one line: %s", err);
+    EXPECT_CONTAINS(err, "...", "the value cut in the middle");
+    EXPECT_CONTAINS(err, ": must be an integer from 1 to 1000000. HINT: the lectures use --batch 32\n", "reason and HINT kept");
+    ck_assert_msg(strlen(err) < 512, "the line is %zu bytes", strlen(err));
+
+    /* Run from inside a lab folder (issue 19): the defaults move up to the kit's top. */
+    char top[64], lab[160], cwd[1024], path[200];
+    make_tmpdir(top, sizeof top);
+    ck_assert(getcwd(cwd, sizeof cwd) != NULL);
+    snprintf(path, sizeof path, "%s/data", top);
+    mkdir(path, 0777);
+    snprintf(path, sizeof path, "%s/data/names.txt", top);
+    write_text(path, "emma\n");
+    snprintf(lab, sizeof lab, "%s/labs", top);
+    mkdir(lab, 0777);
+    snprintf(lab, sizeof lab, "%s/labs/03_mlp", top);
+    mkdir(lab, 0777);
+    ck_assert(chdir(lab) == 0);
+    const char *const f0[] = {NULL};
+    st = parse_in_child(f0, out, sizeof out, err, sizeof err);
+    EXPECT_INT_EQ(st, 0, "no flags, from labs/03_mlp");
+    EXPECT_CONTAINS(out, "data=../../data/names.txt out=../../build/out/lab03", "the defaults from a lab folder");
+    const char *const f1[] = {"--data", "mine.txt", NULL};
+    st = parse_in_child(f1, out, sizeof out, err, sizeof err);
+    EXPECT_CONTAINS(out, "data=mine.txt out=build/out/lab03", "a --data the user gave stays as given");
+    ck_assert(chdir(top) == 0);   /* no ../../data here: the defaults stay */
+    st = parse_in_child(f0, out, sizeof out, err, sizeof err);
+    EXPECT_CONTAINS(out, "data=data/names.txt out=build/out/lab03", "the defaults elsewhere");
+    ck_assert(chdir(cwd) == 0);
+    remove_dir(top);
+}
+END_TEST
+
+START_TEST(test_outputs_safe)
+{
+    char dir[64], path[200], victim[200], text[1024];
+    make_tmpdir(dir, sizeof dir);
+    bool was = kit_set_failure_quiet(true);
+
+    /* A symlink where the temporary file would go is never written through:
+     * the old fixed name, and the next 50 names this process would take. */
+    snprintf(victim, sizeof victim, "%s/victim", dir);
+    write_text(victim, "keep\n");
+    snprintf(path, sizeof path, "%s/loss.tsv.tmp", dir);
+    ck_assert(symlink(victim, path) == 0);
+    for (int k = 0; k < 50; k++) {
+        snprintf(path, sizeof path, "%s/loss.tsv.%ld.%d.tmp", dir, (long)getpid(), k);
+        ck_assert(symlink(victim, path) == 0);
+    }
+    TsvLog log;
+    EXPECT_INT_EQ(tsv_open(&log, dir, "loss.tsv", "step loss"), 0, "tsv_open past 51 symlinks");
+    tsv_row(&log, "0\t1.5");
+    EXPECT_INT_EQ(tsv_close(&log), 0, "tsv_close");
+    read_path(victim, text, sizeof text);
+    ck_assert_msg(strcmp(text, "keep\n") == 0, "the symlinks' target was written: %s", text);
+    snprintf(path, sizeof path, "%s/loss.tsv", dir);
+    read_path(path, text, sizeof text);
+    ck_assert_msg(strcmp(text, "# step loss\n0\t1.5\n") == 0, "loss.tsv: %s", text);
+
+    /* Two logs of one name at once (two runs, before the lock): each its own
+     * temporary file, so the one renamed last is whole, never a mix. */
+    TsvLog a, b;
+    ck_assert(tsv_open(&a, dir, "two.tsv", "run") == 0 && tsv_open(&b, dir, "two.tsv", "run") == 0);
+    ck_assert_msg(strcmp(a.tmp, b.tmp) != 0, "two logs share the temporary file %s", a.tmp);
+    for (int i = 0; i < 3; i++) {
+        tsv_row(&a, "a%d", i);
+        tsv_row(&b, "b%d", i);
+    }
+    ck_assert(tsv_close(&a) == 0 && tsv_close(&b) == 0);
+    snprintf(path, sizeof path, "%s/two.tsv", dir);
+    read_path(path, text, sizeof text);
+    ck_assert_msg(strcmp(text, "# run\nb0\nb1\nb2\n") == 0, "two.tsv is one log: %s", text);
+
+    /* Another process writing into the directory: refused with one line. */
+    int ready[2], go[2];
+    ck_assert(pipe(ready) == 0 && pipe(go) == 0);
+    char other[64];
+    make_tmpdir(other, sizeof other);
+    fflush(NULL);
+    pid_t pid = fork();
+    ck_assert(pid >= 0);
+    if (pid == 0) {
+        TsvLog c;
+        char byte = tsv_open(&c, other, "loss.tsv", "x") == 0 ? 'y' : 'n';
+        if (write(ready[1], &byte, 1) != 1 || read(go[0], &byte, 1) != 1) _exit(1);
+        _exit(0);
+    }
+    char byte = 0;
+    ck_assert(read(ready[0], &byte, 1) == 1 && byte == 'y');
+    int before = kit_output_failures();
+    EXPECT_INT_EQ(tsv_open(&log, other, "loss.tsv", "x"), -1, "tsv_open while another run holds the directory");
+    EXPECT_CONTAINS(kit_last_failure(), ": another run is writing into this directory. HINT: wait for it to finish, or pass another --out",
+                    "the lock's message");
+    harness_note("%s", kit_last_failure());
+    float w[2] = {1, 2};
+    Tensor tw = {.data = w, .shape = SHAPE(2), .numel = 2};
+    Tensor *tws[1] = {&tw};
+    const char *names[1] = {"W"};
+    snprintf(path, sizeof path, "%s/model.ckpt", other);
+    EXPECT_INT_EQ(ckpt_save(path, tws, names, 1), -1, "ckpt_save while another run holds the directory");
+    EXPECT_CONTAINS(kit_last_failure(), "another run", "ckpt_save's refusal");
+    EXPECT_INT_EQ(kit_output_failures(), before + 2, "both refusals counted");
+    ck_assert(write(go[1], "x", 1) == 1);
+    int status;
+    waitpid(pid, &status, 0);
+    EXPECT_INT_EQ(tsv_open(&log, other, "loss.tsv", "x"), 0, "tsv_open once the other run ended (its lock with it)");
+    tsv_discard(&log);
+
+    /* A rename that fails (a directory under the log's name) is -1 and counted. */
+    snprintf(path, sizeof path, "%s/blocked.tsv", dir);
+    mkdir(path, 0777);
+    snprintf(path, sizeof path, "%s/blocked.tsv/x", dir);
+    write_text(path, "x");
+    before = kit_output_failures();
+    EXPECT_INT_EQ(tsv_open(&log, dir, "blocked.tsv", "a"), 0, "tsv_open");
+    EXPECT_INT_EQ(tsv_close(&log), -1, "tsv_close when the rename fails");
+    EXPECT_CONTAINS(kit_last_failure(), "cannot rename", "tsv_close's line");
+    snprintf(path, sizeof path, "%s/blocked.ckpt", dir);
+    mkdir(path, 0777);
+    snprintf(path, sizeof path, "%s/blocked.ckpt/x", dir);
+    write_text(path, "x");
+    snprintf(path, sizeof path, "%s/blocked.ckpt", dir);
+    EXPECT_INT_EQ(ckpt_save(path, tws, names, 1), -1, "ckpt_save when the rename fails");
+    EXPECT_INT_EQ(kit_output_failures(), before + 2, "both failures counted");
+
+    /* --json to a full disk: json_end says so. */
+    FILE *full = fopen("/dev/full", "w");
+    if (full) {
+        json_begin(full);
+        json_num(full, "x", 1);
+        EXPECT_INT_EQ(json_end(full), -1, "json_end on /dev/full");
+        EXPECT_CONTAINS(kit_last_failure(), "--json: the JSON object could not be written", "json_end's line");
+        fclose(full);
+    }
+    kit_set_failure_quiet(was);
+    remove_dir(dir);
+    remove_dir(other);
+}
+END_TEST
+
+/* The end of a run: the checkpoint and the log appear together, or neither. */
+START_TEST(test_train_save)
+{
+    char dir[64], ckpt[200], logp[200], text[1024];
+    make_tmpdir(dir, sizeof dir);
+    snprintf(ckpt, sizeof ckpt, "%s/model.ckpt", dir);
+    snprintf(logp, sizeof logp, "%s/loss.tsv", dir);
+    float w[2] = {1, 2};
+    Tensor tw = {.data = w, .shape = SHAPE(2), .numel = 2};
+    Tensor *tws[1] = {&tw};
+    const char *names[1] = {"W"};
+    TsvLog log;
+
+    /* A trained run: both files in place, no temporary file left. */
+    ck_assert(tsv_open(&log, dir, "loss.tsv", "step loss") == 0);
+    tsv_row(&log, "0\t3.0");
+    EXPECT_INT_EQ(train_save(ckpt, tws, names, 1, &log, 1, true), 0, "train_save after 1 step");
+    ck_assert(log.f == NULL && !exists(log.tmp));
+    static unsigned char saved[256], now[256];
+    long n_saved = read_path(ckpt, (char *)saved, sizeof saved);
+    ck_assert(n_saved > 0);
+
+    /* --steps 0 trained nothing: neither file is replaced (issue 20 item 4). */
+    w[0] = w[1] = 0;
+    ck_assert(tsv_open(&log, dir, "loss.tsv", "step loss") == 0);
+    EXPECT_INT_EQ(train_save(ckpt, tws, names, 1, &log, 0, true), 0, "train_save after 0 steps");
+    ck_assert_msg(read_path(ckpt, (char *)now, sizeof now) == n_saved && memcmp(now, saved, (size_t)n_saved) == 0,
+                  "--steps 0 replaced the trained model.ckpt");
+    read_path(logp, text, sizeof text);
+    ck_assert_msg(strcmp(text, "# step loss\n0\t3.0\n") == 0, "--steps 0 replaced loss.tsv: %s", text);
+    ck_assert_msg(log.f == NULL && !exists(log.tmp), "the discarded log's temporary file is gone");
+
+    /* A checkpoint that cannot be saved: the previous log stays with the
+     * previous checkpoint (issue 20 item 3), and the call says -1. */
+    bool was = kit_set_failure_quiet(true);
+    ck_assert(tsv_open(&log, dir, "loss.tsv", "step loss") == 0);
+    tsv_row(&log, "0\t9.0");
+    char blocked[220];
+    snprintf(blocked, sizeof blocked, "%s/sub", dir);
+    mkdir(blocked, 0777);
+    snprintf(blocked, sizeof blocked, "%s/sub/model.ckpt", dir);
+    mkdir(blocked, 0777);   /* a non-empty directory under the checkpoint's name: the rename fails */
+    char inside[240];
+    snprintf(inside, sizeof inside, "%s/x", blocked);
+    write_text(inside, "x");
+    EXPECT_INT_EQ(train_save(blocked, tws, names, 1, &log, 5, true), -1, "train_save when the checkpoint fails");
+    kit_set_failure_quiet(was);
+    read_path(logp, text, sizeof text);
+    ck_assert_msg(strcmp(text, "# step loss\n0\t3.0\n") == 0, "the previous log was replaced after a failed save: %s", text);
+    ck_assert_msg(log.f == NULL && !exists(log.tmp), "the failed run's log is discarded");
+    remove_dir(dir);
 }
 END_TEST
 
@@ -854,6 +1118,9 @@ int main(int argc, char **argv)
         {"core.train.10", "eval_in_batches: example-weighted mean", test_eval_batches, 10},
         {"core.train.11", "JSON: %.17g numbers, null for NaN, escapes", test_json, 10},
         {"core.train.12", "args: a flag of one subcommand refused elsewhere", test_args_commands, 30},
+        {"core.train.13", "args: --, newlines, long values, lab folders", test_args_messages, 30},
+        {"core.train.14", "outputs: own temp files, dir lock, failures said", test_outputs_safe, 20},
+        {"core.train.15", "end of a run: checkpoint and log together", test_train_save, 10},
     };
     return harness_main(argc, argv, "core.train", steps, sizeof steps / sizeof steps[0]);
 }

@@ -18,6 +18,7 @@
 #include "bigram.h"
 #include "data.h"      // words_load, stoi, VOCAB
 #include "harness.h"
+#include "kit.h"       // kit_last_failure
 #include "rng.h"
 
 #define LECTURE_SEED 2147483647u
@@ -131,15 +132,14 @@ START_TEST(test_count)
 
     // the shipped data: every cell against a count made here with plain loops
     Words all;
-    char err[512];
-    ck_assert_msg(words_load(&all, NAMES, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(words_load(&all, NAMES) == 0, "%s", kit_last_failure());
     int nwords;
     static int32_t ref[VOCAB][VOCAB];
     long want_total = count_names_file(ref, &nwords);
     total = bigram_count(&all, N);
     EXPECT_INT_EQ(all.n, nwords, "words in data/names.txt");
     EXPECT_INT_EQ(total, want_total, "bigrams in data/names.txt");
-    EXPECT_INT_EQ(total, 229804, "bigrams in data/names.txt (LECTURE_TARGETS §7)");
+    EXPECT_INT_EQ(total, 229804, "bigrams in data/names.txt");
     EXPECT_INT_EQ(N[0][1], 4438, "N['.']['a'] in data/names.txt");
     expect_counts_equal(N, ref, "data/names.txt");
     harness_note("data/names.txt: %ld bigrams, N['.']['a'] = %d, N['n']['.'] = %d", total, (int)N[0][1], (int)N[14][0]);
@@ -272,10 +272,9 @@ START_TEST(test_nll)
     EXPECT_NEAR(nll1, nll_reference(P, andrejq, 1), 1e-9, "\"andrejq\" with +1 smoothing");
     EXPECT_NEAR(nll1, 3.4834, 5e-5, "\"andrejq\" with +1 smoothing, as the lecture printed");
 
-    // the whole shipped dataset, float64 targets of LECTURE_TARGETS §7 (ssa2018)
+    // the whole shipped dataset, float64 targets of the lecture's figures (ssa2018)
     Words all;
-    char err[512];
-    ck_assert_msg(words_load(&all, NAMES, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(words_load(&all, NAMES) == 0, "%s", kit_last_failure());
     int nwords;
     static int32_t S[VOCAB][VOCAB];
     count_names_file(S, &nwords);
@@ -311,8 +310,7 @@ START_TEST(test_fig_counts)
     EXPECT_INT_EQ(L[14][0], 6763, "lecture: N['n']['.'], the largest cell");
 
     Words all;
-    char err[512];
-    ck_assert_msg(words_load(&all, NAMES, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(words_load(&all, NAMES) == 0, "%s", kit_last_failure());
     bigram_count(&all, N);
     int bi = 0, bj = 0;
     seen = 0;

@@ -24,6 +24,7 @@
 #include "data.h"
 #include "given.h"   // nn_full_step, nn_pairs_free
 #include "harness.h"
+#include "kit.h"       // kit_last_failure
 #include "nn.h"
 #include "rng.h"
 #include "tensor.h"
@@ -170,10 +171,9 @@ START_TEST(test_pairs)
 
     // the shipped data, against pairs read here line by line
     Words all;
-    char err[512];
-    ck_assert_msg(words_load(&all, NAMES, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(words_load(&all, NAMES) == 0, "%s", kit_last_failure());
     nn_pairs_build(&p, &all);
-    EXPECT_INT_EQ(p.n, 229804, "pairs in data/names.txt (LECTURE_TARGETS §7)");
+    EXPECT_INT_EQ(p.n, 229804, "pairs in data/names.txt");
     FILE *f = fopen(NAMES, "r");
     ck_assert(f != NULL);
     char line[256];
@@ -390,8 +390,7 @@ START_TEST(test_step)
     // gradients add up in another order (a missing zero_grad or a wrong weight
     // is off by far more than 1e-5)
     Words all;
-    char err[512];
-    ck_assert_msg(words_load(&all, NAMES, err, sizeof err) == 0, "%s", err);
+    ck_assert_msg(words_load(&all, NAMES) == 0, "%s", kit_last_failure());
     Words some = {all.words, 300, NULL};
     Pairs d = {0};
     nn_pairs_build(&d, &some);

@@ -15,6 +15,7 @@
 #define _POSIX_C_SOURCE 200809L  // mkdtemp
 
 #include "harness.h"
+#include "kit.h"       // kit_last_failure
 
 #include <stdlib.h>
 #include <string.h>
@@ -36,8 +37,7 @@
 
 static void load_names(Words *w)
 {
-    char err[512];
-    ck_assert_msg(words_load(w, NAMES, err, sizeof err) == 0, "cannot load %s: %s", NAMES, err);
+    ck_assert_msg(words_load(w, NAMES) == 0, "cannot load %s: %s", NAMES, kit_last_failure());
 }
 
 /** One example's logits [V] in double from the model's current weights; x [T] context. */
@@ -154,7 +154,7 @@ START_TEST(test_dataset)
         zeros += ds.X[i * 3] == 0 && ds.X[i * 3 + 1] == 0 && ds.X[i * 3 + 2] == 0;
     EXPECT_INT_EQ(zeros, all.n, "examples with context \"...\" (one per name)");
     dataset_free(&ds);
-    words_split(&all, 42, &tr, &dev, &te);
+    ck_assert_msg(words_split(&all, 42, &tr, &dev, &te) == 0, "words_split: %s", kit_last_failure());
     const Words *parts[3] = {&tr, &dev, &te};
     const int want[3] = {183802, 22949, 23053};
     const char *what[3] = {"train examples", "dev examples", "test examples"};
@@ -464,7 +464,7 @@ START_TEST(test_train_step)
     // core (dataset_build), the init from seed 2147483647.
     Words all = {0}, tr = {0}, dev = {0}, te = {0};
     load_names(&all);
-    words_split(&all, 42, &tr, &dev, &te);
+    ck_assert_msg(words_split(&all, 42, &tr, &dev, &te) == 0, "words_split: %s", kit_last_failure());
     Dataset ds = {0};
     dataset_build(&ds, &tr, 3);
     Graph g;
@@ -590,7 +590,7 @@ START_TEST(test_split_loss)
     // The dev split of the shipped names: 22,949 examples, so several chunks.
     Words all = {0}, tr = {0}, dev = {0}, te = {0};
     load_names(&all);
-    words_split(&all, 42, &tr, &dev, &te);
+    ck_assert_msg(words_split(&all, 42, &tr, &dev, &te) == 0, "words_split: %s", kit_last_failure());
     Dataset ds = {0};
     dataset_build(&ds, &dev, 3);
     Graph g;
@@ -684,7 +684,7 @@ static void setup_lecture(Setup *s, int emb, int hidden)
 {
     memset(s, 0, sizeof *s);
     load_names(&s->all);
-    words_split(&s->all, 42, &s->tr, &s->dev, &s->te);
+    ck_assert_msg(words_split(&s->all, 42, &s->tr, &s->dev, &s->te) == 0, "words_split: %s", kit_last_failure());
     dataset_build(&s->ds, &s->tr, 3);
     graph_init(&s->g);
     rng_seed(&s->r, SEED);

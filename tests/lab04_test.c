@@ -15,6 +15,7 @@
  * root: `make check LAB=04` (your code) or `make test` (the solution).
  */
 #include "harness.h"
+#include "kit.h"       // kit_last_failure
 
 #include <stdlib.h>
 #include <string.h>
@@ -35,9 +36,8 @@
 static void load_train(Dataset *tr)
 {
     Words all, a, b, c;
-    char err[512];
-    ck_assert_msg(words_load(&all, NAMES, err, sizeof err) == 0, "cannot load %s: %s", NAMES, err);
-    words_split(&all, 42, &a, &b, &c);
+    ck_assert_msg(words_load(&all, NAMES) == 0, "cannot load %s: %s", NAMES, kit_last_failure());
+    ck_assert_msg(words_split(&all, 42, &a, &b, &c) == 0, "words_split: %s", kit_last_failure());
     dataset_build(tr, &a, MLP_BLOCK);
     words_free(&a);
     words_free(&b);

@@ -384,11 +384,8 @@ int main(int argc, char **argv)
     graph_init(&b.g);
     rng_seed(&b.rng, SEED);
     Words all;
-    char err[256];
-    if (words_load(&all, data, err, sizeof err) != 0) {
-        fprintf(stderr, "%s\n", err);
+    if (words_load(&all, data) != 0)   /* one line on stderr */
         return 1;
-    }
     float (*step)(Bench *) = NULL;
     double flops = 0, setup_cpu = 0;
     if (counts02) {
@@ -406,7 +403,10 @@ int main(int argc, char **argv)
         flops = b.onehot == 1 ? 6.0 * b.ds.n * VOCAB * VOCAB : 0;
     } else {
         Words tr, dv, te;
-        words_split(&all, 42, &tr, &dv, &te);
+        if (words_split(&all, 42, &tr, &dv, &te) != 0) {   /* too few names: said the minimum */
+            words_free(&all);
+            return 1;
+        }
         dataset_build(&b.ds, &tr, BLOCK);
         words_free(&tr);
         words_free(&dv);

@@ -57,7 +57,7 @@ rm -f "$probe" "$probe.c" "$probe.err"
 # ---- build: the core sources the loaders need, then each harness ----
 # The harnesses get the kit's warning flags; the core is compiled as it is
 # (gcc's -Werror build in the Makefile is its gate, not clang's warnings here).
-CORE="common/kit.c common/arena.c common/rng.c common/data.c common/train.c"
+CORE="common/kit.c common/arena.c common/rng.c common/data.c common/output.c common/checkpoint.c"
 FLAGS="-std=c11 -g -O1 -ffp-contract=off -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Icommon"
 for h in $HARNESSES; do
   src=tests/fuzz/fuzz_$h.c

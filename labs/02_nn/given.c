@@ -11,7 +11,7 @@
 #include <stdlib.h>
 
 #include "kit.h"     // KIT_CHECK
-#include "train.h"   // TsvLog, tsv_open, tsv_row, tsv_close
+#include "output.h"  // TsvLog, tsv_open, tsv_row, tsv_close
 
 void nn_pairs_free(Pairs *p)
 {
@@ -75,8 +75,7 @@ int nn_write_onehot_tsv(const char *dir, Graph *g, const Pairs *d, int n)
     for (int i = 0; i < n; i++)
         for (int j = 0; j < VOCAB; j++) tsv_row(&log, "%d\t%d\t%c\t%g", i, j, itos(d->xs[i]), xenc->data[i * VOCAB + j]);
     graph_step_reset(g);
-    tsv_close(&log);
-    return 0;
+    return tsv_close(&log);   // 0, or -1 after one line
 }
 
 int nn_write_probs_tsv(const char *dir, Graph *g, Tensor *W, const Pairs *d, double *maxdiff)
@@ -99,6 +98,5 @@ int nn_write_probs_tsv(const char *dir, Graph *g, Tensor *W, const Pairs *d, dou
     }
     graph_set_no_grad(g, was);
     graph_step_reset(g);
-    tsv_close(&log);
-    return 0;
+    return tsv_close(&log);   // 0, or -1 after one line
 }

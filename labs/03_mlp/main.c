@@ -27,7 +27,10 @@
 #include "data.h"   // words_load, words_split, dataset_free
 #include "kit.h"
 #include "mlp.h"    // the lab (and given.h: the model)
-#include "train.h"  // kit_parse_args, progress, tsv, checkpoints, json
+#include "args.h"   // kit_parse_args
+#include "checkpoint.h" // ckpt_load
+#include "output.h" // progress, tsv, json
+#include "train.h"  // kit_loss_ok, train_save
 
 /** The seed of the lecture's split: `random.seed(42); random.shuffle(words)`. */
 #define SPLIT_SEED 42UL
@@ -58,14 +61,14 @@ static void free_splits(Splits *s)
 static int load_splits(const KitArgs *a, int T, Splits *s)
 {
     Words all = {0}, wtr = {0}, wdev = {0}, wte = {0};
-    char err[512];
     *s = (Splits){0};
-    if (words_load(&all, a->data, err, sizeof err) != 0) {
-        fprintf(stderr, "%s\n", err);
+    if (words_load(&all, a->data) != 0)
+        return 1;
+    s->n_words = all.n;
+    if (words_split(&all, SPLIT_SEED, &wtr, &wdev, &wte) != 0) {   // too few names: said the minimum
+        words_free(&all);
         return 1;
     }
-    s->n_words = all.n;
-    words_split(&all, SPLIT_SEED, &wtr, &wdev, &wte);
     build_dataset(&s->tr, &wtr, T);   // lab03.1
     build_dataset(&s->dev, &wdev, T);
     build_dataset(&s->te, &wte, T);
@@ -157,13 +160,10 @@ static void ckpt_path(const KitArgs *a, char *buf, size_t len)
 /* 0, or -1 after one line on stderr. */
 static int load_model(const KitArgs *a, Mlp *m)
 {
-    char path[600], err[512];
+    char path[600];
     ckpt_path(a, path, sizeof path);
-    if (ckpt_load(path, m->params, PARAM_NAMES, MLP_NPARAMS, err, sizeof err) != 0) {
-        // one line: the loader's reason and hint, then what else must match the training run
-        fprintf(stderr, "%s (sample and eval also need the --block, --emb, --hidden and --out of the training run)\n", err);
+    if (ckpt_load(path, m->params, PARAM_NAMES, MLP_NPARAMS) != 0)   // one line: the loader's reason and hint
         return -1;
-    }
     return 0;
 }
 
@@ -204,7 +204,7 @@ static int cmd_train(const KitArgs *a, int T, int emb, int hidden)
             first_loss = loss;
         if (!kit_loss_ok(loss, i)) {  // the log keeps steps 0..i-1; no checkpoint of a diverged model
             progress_end(&p);
-            tsv_close(&log);
+            (void)!tsv_close(&log);   // exit 1 either way; a failed rename said why
             rc = 1;
             goto done;
         }
@@ -215,14 +215,12 @@ static int cmd_train(const KitArgs *a, int T, int emb, int hidden)
         progress_update(&p, i, loss, lr);
     }
     double seconds = progress_end(&p);
-    tsv_close(&log);
 
     double train_loss = mlp_split_loss(&m, &s.tr);  // lab03.11
     double dev_loss = mlp_split_loss(&m, &s.dev);
-    char path[600], err[512];
+    char path[600];
     ckpt_path(a, path, sizeof path);
-    if (ckpt_save(path, m.params, PARAM_NAMES, MLP_NPARAMS, err, sizeof err) != 0) {
-        fprintf(stderr, "%s\n", err);
+    if (train_save(path, m.params, PARAM_NAMES, MLP_NPARAMS, &log, a->steps, a->quiet) != 0) {   // model.ckpt and loss.tsv together
         rc = 1;
         goto done;
     }
@@ -233,7 +231,7 @@ static int cmd_train(const KitArgs *a, int T, int emb, int hidden)
     if (!a->quiet) {
         printf("trained %ld steps in %.1f s\n", a->steps, seconds);
         printf("train loss %.4f\ndev loss   %.4f\n", train_loss, dev_loss);
-        printf("wrote %s/loss.tsv and %s%s\n", a->out, path, emb == 2 ? " and embedding.tsv" : "");
+        if (a->steps > 0) printf("wrote %s/loss.tsv and %s%s\n", a->out, path, emb == 2 ? " and embedding.tsv" : "");
         // The model flags and --out this run used, so the suggested command finds its checkpoint.
         char flags[700];
         model_flags(a, T, emb, hidden, flags, sizeof flags);
@@ -251,7 +249,7 @@ static int cmd_train(const KitArgs *a, int T, int emb, int hidden)
         json_num(stdout, "dev_loss", dev_loss);
         json_num(stdout, "steps", (double)a->steps);
         json_num(stdout, "seconds", seconds);
-        json_end(stdout);
+        (void)!json_end(stdout);   // a failure is said and counted: main's exit status (kit_output_failures)
     }
 done:
     graph_free(&g);
@@ -263,11 +261,8 @@ done:
 static int load_first_words(const KitArgs *a, int n_words, int T, Dataset *ds)
 {
     Words all = {0};
-    char err[512];
-    if (words_load(&all, a->data, err, sizeof err) != 0) {
-        fprintf(stderr, "%s\n", err);
+    if (words_load(&all, a->data) != 0)
         return -1;
-    }
     Words first = all;
     if (first.n > n_words)
         first.n = n_words;
@@ -341,7 +336,7 @@ static int cmd_overfit(const KitArgs *a, int T, int emb, int hidden)
         json_num(stdout, "first_loss", n > 0 ? losses[0] : NAN);
         json_num(stdout, "final_loss", last);
         json_num(stdout, "min_loss", floor_loss);
-        json_end(stdout);
+        (void)!json_end(stdout);   // a failure is said and counted: main's exit status (kit_output_failures)
     }
     free(losses);
     graph_free(&g);
@@ -386,7 +381,7 @@ static int cmd_lrsearch(const KitArgs *a, int T, int emb, int hidden)
     } else {
         for (int i = 0; i < n; i++)
             tsv_row(&log, "%d\t%.7f\t%g\t%.6f", i, lre[i], powf(10.0f, lre[i]), losses[i]);
-        tsv_close(&log);
+        if (tsv_close(&log) != 0) rc = 1;   // tsv_close said why
         // What the figure's title states: gnuplot `load`s this file.
         if (tsv_open(&log, a->out, "lrsearch_best.gp", "the sweep's lowest moving average, for plots/lab03_lrsearch.gp") != 0) {
             rc = 1;
@@ -399,7 +394,7 @@ static int cmd_lrsearch(const KitArgs *a, int T, int emb, int hidden)
                 tsv_row(&log, "best_exponent = NaN");
                 tsv_row(&log, "best_loss = NaN");
             }
-            tsv_close(&log);
+            if (tsv_close(&log) != 0) rc = 1;
         }
     }
     if (rc == 0 && !a->quiet) {
@@ -415,7 +410,7 @@ static int cmd_lrsearch(const KitArgs *a, int T, int emb, int hidden)
         json_num(stdout, "first_loss", n > 0 ? losses[0] : NAN);
         json_num(stdout, "best_exponent", best >= 0 ? lre[best] : NAN);
         json_num(stdout, "best_smoothed_loss", best_avg);
-        json_end(stdout);
+        (void)!json_end(stdout);   // a failure is said and counted: main's exit status (kit_output_failures)
     }
     free(lre);
     free(losses);
@@ -479,7 +474,7 @@ static int cmd_eval(const KitArgs *a, int T, int emb, int hidden)
         json_begin(stdout);
         json_num(stdout, "train_loss", train_loss);
         json_num(stdout, "dev_loss", dev_loss);
-        json_end(stdout);
+        (void)!json_end(stdout);   // a failure is said and counted: main's exit status (kit_output_failures)
     }
     graph_free(&g);
     free_splits(&s);
@@ -518,13 +513,10 @@ int main(int argc, char **argv)
         emb = small ? MLP_SMALL_EMB : MLP_EMB;
     if (hidden == 0)
         hidden = small ? MLP_SMALL_HIDDEN : MLP_HIDDEN;
-    if (strcmp(a.command, "overfit") == 0)
-        return cmd_overfit(&a, T, emb, hidden);
-    if (strcmp(a.command, "lrsearch") == 0)
-        return cmd_lrsearch(&a, T, emb, hidden);
-    if (strcmp(a.command, "sample") == 0)
-        return cmd_sample(&a, T, emb, hidden, count);
-    if (strcmp(a.command, "eval") == 0)
-        return cmd_eval(&a, T, emb, hidden);
-    return cmd_train(&a, T, emb, hidden);
+    int rc = strcmp(a.command, "overfit") == 0    ? cmd_overfit(&a, T, emb, hidden)
+             : strcmp(a.command, "lrsearch") == 0 ? cmd_lrsearch(&a, T, emb, hidden)
+             : strcmp(a.command, "sample") == 0   ? cmd_sample(&a, T, emb, hidden, count)
+             : strcmp(a.command, "eval") == 0     ? cmd_eval(&a, T, emb, hidden)
+                                                  : cmd_train(&a, T, emb, hidden);
+    return rc != 0 ? rc : kit_output_failures() > 0 ? 1 : 0;   // an output that could not be written
 }

@@ -31,7 +31,9 @@
 #include "rng.h"
 #include "stats.h"      // stats_histogram, stats_mean_std
 #include "tensor.h"
-#include "train.h"      // kit_parse_args, progress, tsv, json
+#include "args.h"       // kit_parse_args
+#include "output.h"     // progress, tsv, json
+#include "train.h"      // kit_loss_ok
 
 #define HIST_BINS 50      /* the lecture's plt.hist(..., 50) */
 #define SPLIT_SEED 42UL   /* random.seed(42); random.shuffle(words) */
@@ -167,7 +169,7 @@ static void kaiming_demo(const KitArgs *a, double std_out[3])
             tsv_row(&tsv, "%.4f\t%.6f\t%.6f\t%.6f", lo + (k + 0.5) * width,
                     cx[k] / (width * N * FAN_IN), cy[k] / (width * N * FAN_OUT),
                     ck[k] / (width * N * FAN_OUT));
-        tsv_close(&tsv);
+        (void)!tsv_close(&tsv);   // a failure is said and counted: main's exit status (kit_output_failures)
     }
     free(x);
     free(w);
@@ -264,7 +266,7 @@ static void write_first_batch(const char *dir, InitStage s, const FirstBatch *fb
         for (int k = 0; k < HIST_BINS; k++)
             tsv_row(&tsv, "%.5f\t%ld\t%.5f\t%ld", -1.0 + (k + 0.5) * 2.0 / HIST_BINS, ch[k],
                     lo + (k + 0.5) * ((double)hi - lo) / HIST_BINS, cp[k]);
-        tsv_close(&tsv);
+        (void)!tsv_close(&tsv);   // a failure is said and counted: main's exit status (kit_output_failures)
     }
     // the saturation picture: B rows of H columns, 1 where |h| > 0.99 (gnuplot: matrix with image)
     unsigned char *mask = malloc((size_t)n);
@@ -281,7 +283,7 @@ static void write_first_batch(const char *dir, InitStage s, const FirstBatch *fb
             line[2 * fb->H - 1] = '\0';
             tsv_row(&tsv, "%s", line);
         }
-        tsv_close(&tsv);
+        (void)!tsv_close(&tsv);   // a failure is said and counted: main's exit status (kit_output_failures)
     }
     free(line);
     free(mask);
@@ -336,7 +338,7 @@ static int run_stage(InitStage s, const KitArgs *a, const Dataset *tr, const Dat
         }
         progress_end(&p);
         if (logged)
-            tsv_close(&tsv);
+            (void)!tsv_close(&tsv);   // a failure is said and counted: main's exit status (kit_output_failures)
         if (rc == 0) {
             res->train = mlp_split_loss(&m, tr);
             res->dev = mlp_split_loss(&m, dev);
@@ -360,7 +362,7 @@ static void write_activations(const char *dir)
         tsv_row(&tsv, "%.4f\t%.6f\t%.6f\t%.6f\t%.6f\t%.6f\t%.6f\t%.6f\t%.6f\t%.6f\t%.6f", x, f[0],
                 df[0], f[1], df[1], f[2], df[2], f[3], df[3], f[4], df[4]);
     }
-    tsv_close(&tsv);
+    (void)!tsv_close(&tsv);   // a failure is said and counted: main's exit status (kit_output_failures)
 }
 
 static void print_table(const StageResult *r, const bool *ran)
@@ -416,7 +418,7 @@ static int run(const KitArgs *a, const char *cmd, int train_stage, const Dataset
         }
         json_num(stdout, "kaiming_std_plain", kstd[1]);
         json_num(stdout, "kaiming_std_scaled", kstd[2]);
-        json_end(stdout);
+        (void)!json_end(stdout);   // a failure is said and counted: main's exit status
     }
     if (!a->quiet)
         printf("figures: data in %s; next: make plots, then make check LAB=04\n", a->out);
@@ -454,12 +456,12 @@ int main(int argc, char **argv)
     }
 
     Words all, tr_w, dev_w, te_w;
-    char err[512];
-    if (words_load(&all, a.data, err, sizeof err) != 0) {
-        fprintf(stderr, "%s\n", err);
+    if (words_load(&all, a.data) != 0)
+        return 1;
+    if (words_split(&all, SPLIT_SEED, &tr_w, &dev_w, &te_w) != 0) {   // too few names: said the minimum
+        words_free(&all);
         return 1;
     }
-    words_split(&all, SPLIT_SEED, &tr_w, &dev_w, &te_w);
     Dataset tr, dev;
     dataset_build(&tr, &tr_w, MLP_BLOCK);
     dataset_build(&dev, &dev_w, MLP_BLOCK);
@@ -478,5 +480,5 @@ int main(int argc, char **argv)
     words_free(&dev_w);
     words_free(&te_w);
     words_free(&all);
-    return rc;
+    return rc != 0 ? rc : kit_output_failures() > 0 ? 1 : 0;   // a figure's file that could not be written
 }

@@ -33,7 +33,7 @@
 #include "data.h"    // Dataset, VOCAB
 #include "rng.h"     // TorchRng
 #include "tensor.h"  // Tensor, Graph, the ops
-#include "train.h"   // TsvLog
+#include "train.h"   // TsvLog (output.h), kit_loss_ok, eval_in_batches
 
 /** The lecture's hyperparameters. */
 #define BN_BLOCK 3            /**< T */

@@ -8,7 +8,7 @@
  *   lab01 sample -n 20       sample 20 names
  *   lab01 eval               the dataset's average NLL, smoothed and unsmoothed
  *   lab01 eval --word NAME   the NLL of one name, bigram by bigram
- * Shared flags (--data --seed --out --json --quiet --help) come from train.h
+ * Shared flags (--data --seed --out --json --quiet --help) come from args.h
  * (--steps --batch --lr are refused: nothing is trained here);
  * --smooth K sets the add-k smoothing (default 1, the lecture's "+1").
  * What it is not: where the model lives (bigram.c) or where figures are drawn
@@ -26,7 +26,8 @@
 #include "data.h"    // words_load, itos, VOCAB
 #include "kit.h"     // KIT_EXIT_TODO
 #include "rng.h"     // rng_seed
-#include "train.h"   // kit_parse_args, tsv_open, json_*
+#include "args.h"    // kit_parse_args
+#include "output.h"  // tsv_open, json_*
 
 #define NAME_CAP 256   // longest sampled name we keep (a smoothed chain ends long before)
 
@@ -69,7 +70,8 @@ static void write_counts_tsv(const char *dir, const int32_t N[VOCAB][VOCAB], boo
             bigram_str(i, j, s);
             tsv_row(&log, "%d\t%d\t%s\t%d", i, j, s, (int)N[i][j]);
         }
-    tsv_close(&log);
+    if (tsv_close(&log) != 0)
+        exit(1);
     if (!quiet) printf("wrote %s/counts.tsv (the heat map: make plots)\n", dir);
 }
 
@@ -172,11 +174,8 @@ int main(int argc, char **argv)
     if (nsamples < 0) nsamples = strcmp(cmd, "sample") == 0 ? 20 : 5;
 
     Words words;
-    char err[512];
-    if (words_load(&words, a.data, err, sizeof err) != 0) {
-        fprintf(stderr, "%s\n", err);
+    if (words_load(&words, a.data) != 0)
         return 1;
-    }
 
     // lab01.1: the model is the table of counts
     static int32_t N[VOCAB][VOCAB];
@@ -253,7 +252,10 @@ int main(int argc, char **argv)
             if (isfinite(nll0)) json_num(stdout, "nll_unsmoothed", nll0); else json_str(stdout, "nll_unsmoothed", "inf");
         }
         if (word) json_str(stdout, "word", word);
-        json_end(stdout);
+        if (json_end(stdout) != 0) {
+            words_free(&words);
+            return 1;
+        }
     }
     if (!a.quiet && !a.json && strcmp(cmd, "train") == 0)
         printf("next: make plots (the count heat map), then lab 02: make check LAB=02\n");

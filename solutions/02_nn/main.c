@@ -13,7 +13,7 @@
  *       <out>/W.ckpt, samples 5 names
  *   lab02 sample -n 20    20 names from the W saved by the last `train`
  * Shared flags (--data --seed --steps --lr --out --json --quiet --help) come
- * from train.h. --batch is refused (KitProgram.unused): the lecture trains on
+ * from args.h. --batch is refused (KitProgram.unused): the lecture trains on
  * the whole dataset every step.
  * Default --steps is 300: the lecture re-ran its one-step cell about 266 times
  * (loss 2.4818); any W after 250 to 399 steps samples the lecture's names, and
@@ -35,7 +35,10 @@
 #include "nn.h"       // your functions
 #include "rng.h"      // rng_seed
 #include "tensor.h"   // graph_init, tensor_param, tensor_randn_
-#include "train.h"    // kit_parse_args, progress_*, tsv_*, ckpt_*, json_*
+#include "args.h"     // kit_parse_args
+#include "checkpoint.h" // ckpt_load
+#include "output.h"   // progress_*, tsv_*, json_*
+#include "train.h"    // kit_loss_ok, train_save
 
 #define NAME_CAP 256
 
@@ -92,12 +95,10 @@ static int cmd_sample(const KitArgs *a, int n)
     Graph g;
     graph_init(&g);
     Tensor *W = tensor_param(&g, SHAPE(VOCAB, VOCAB));
-    char path[600], err[512];
+    char path[600];
     ckpt_path(path, sizeof path, a->out);
     const char *names[] = {"W"};
-    if (ckpt_load(path, &W, names, 1, err, sizeof err) != 0) {
-        // one line: the loader's reason and hint, then how this checkpoint is made
-        fprintf(stderr, "%s (lab02 train --out %s writes it)\n", err, a->out);
+    if (ckpt_load(path, &W, names, 1) != 0) {   // one line: the loader's reason and hint
         graph_free(&g);
         return 1;
     }
@@ -140,11 +141,8 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "sample") == 0) return cmd_sample(&a, nsamples);
 
     Words words;
-    char err[512];
-    if (words_load(&words, a.data, err, sizeof err) != 0) {
-        fprintf(stderr, "%s\n", err);
+    if (words_load(&words, a.data) != 0)
         return 1;
-    }
     Graph g;
     graph_init(&g);
     Tensor *W = tensor_param(&g, SHAPE(VOCAB, VOCAB));   // [V, V]
@@ -181,7 +179,7 @@ int main(int argc, char **argv)
         loss = nn_full_step(&g, W, &d, (float)a.lr, (float)reg, NN_CHUNK);
         if (!kit_loss_ok(loss, k)) {   // the log keeps steps 0..k-1; no checkpoint of a diverged W
             progress_end(&prog_line);
-            tsv_close(&log);
+            (void)!tsv_close(&log);   // exit 1 either way; a failed rename said why
             rc = 1;
             goto done;
         }
@@ -193,7 +191,6 @@ int main(int argc, char **argv)
     }
     progress_end(&prog_line);
     double ms_per_step = a.steps > 0 ? 1000.0 * (kit_now() - t0) / (double)a.steps : 0;
-    tsv_close(&log);
     if (!a.quiet) {
         printf("loss at step 0: %.4f", first);
         if (!isnan(loss99)) printf(", step 99: %.4f", loss99);
@@ -204,6 +201,7 @@ int main(int argc, char **argv)
     // where the net ended: its data NLL, and its table against the counting model's
     double nll = nn_data_nll(&g, W, &d, NN_CHUNK), maxdiff = 0;
     if (nn_write_probs_tsv(a.out, &g, W, &d, &maxdiff) != 0) {
+        tsv_discard(&log);
         rc = 1;
         goto done;
     }
@@ -215,9 +213,8 @@ int main(int argc, char **argv)
     char ckpt[600];
     ckpt_path(ckpt, sizeof ckpt, a.out);
     const char *names[] = {"W"};
-    if (ckpt_save(ckpt, &W, names, 1, err, sizeof err) != 0) {
-        fprintf(stderr, "%s\n", err);   // `lab02 sample` would find no W: a failed run
-        rc = 1;
+    if (train_save(ckpt, &W, names, 1, &log, a.steps, a.quiet) != 0) {   // W.ckpt and loss.tsv together
+        rc = 1;   // `lab02 sample` would find no W: a failed run
         goto done;
     }
 
@@ -249,7 +246,7 @@ int main(int argc, char **argv)
         json_num(stdout, "data_nll", nll);
         json_num(stdout, "ms_per_step", ms_per_step);
         json_str(stdout, "samples", samples);
-        json_end(stdout);
+        if (json_end(stdout) != 0) rc = 1;
     }
     if (!a.quiet && !a.json) printf("next: make plots (one-hot rows, loss curve, the two tables), then lab 03\n");
 done:

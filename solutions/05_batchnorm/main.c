@@ -29,6 +29,8 @@
 #include "rng.h"
 #include "stats.h"
 #include "tensor.h"
+#include "args.h"
+#include "output.h"
 #include "train.h"
 
 #define HIST_BINS 100  /* torch.histogram's default */
@@ -109,7 +111,7 @@ static int run_bnmlp(const KitArgs *a, const Dataset *tr, const Dataset *dev, Bn
     TsvLog tsv;
     bool logged = tsv_open(&tsv, a->out, "loss_bn.tsv", "step loss lr") == 0;
     int rc = bnmlp_train(&m, tr, &rng, a->steps, a->batch, a->lr, logged ? &tsv : NULL, a->quiet, &r->first);
-    if (logged) tsv_close(&tsv);
+    if (logged) (void)!tsv_close(&tsv);   // a failure is said and counted: main's exit status (kit_output_failures)
     if (rc != 0) {
         graph_free(&g);
         return -1;
@@ -121,7 +123,7 @@ static int run_bnmlp(const KitArgs *a, const Dataset *tr, const Dataset *dev, Bn
         for (int j = 0; j < m.n_hidden; j++)
             tsv_row(&tsv, "%d\t%.6f\t%.6f\t%.6f\t%.6f", j, m.bnmean_running->data[j], m.bnmean_cal->data[j],
                     m.bnstd_running->data[j], m.bnstd_cal->data[j]);
-        tsv_close(&tsv);
+        (void)!tsv_close(&tsv);   // a failure is said and counted: main's exit status (kit_output_failures)
     }
     for (int j = 0; j < m.n_hidden; j++) {
         r->mean_diff += fabs(m.bnmean_running->data[j] - m.bnmean_cal->data[j]) / m.n_hidden;
@@ -217,7 +219,7 @@ static void write_hists(const char *dir, const char *file, const char *stats_fil
             }
             tsv_row(&tsv, "%s", row);
         }
-        tsv_close(&tsv);
+        (void)!tsv_close(&tsv);   // a failure is said and counted: main's exit status (kit_output_failures)
     }
     if (tsv_open(&tsv, dir, stats_file, stats_cols) == 0) {
         for (int i = 0; i < k; i++) {
@@ -225,7 +227,7 @@ static void write_hists(const char *dir, const char *file, const char *stats_fil
             tsv_row(&tsv, "%s\t%.6g\t%.6g\t%.4f\t%.6g", labels[i], st.mean, st.std,
                     saturation ? 100.0 * st.saturated : -1.0, extra ? extra[i] : 0.0);
         }
-        tsv_close(&tsv);
+        (void)!tsv_close(&tsv);   // a failure is said and counted: main's exit status (kit_output_failures)
     }
     free(c);
     free(d);
@@ -350,12 +352,12 @@ static int run_deep(const KitArgs *a, const DeepRun *d, const Dataset *tr, const
                 len += snprintf(row + len, sizeof row - (size_t)len, "\t%.4f", ud[s * net.n_params + widx[i]]);
             tsv_row(&tsv, "%s", row);
         }
-        tsv_close(&tsv);
+        (void)!tsv_close(&tsv);   // a failure is said and counted: main's exit status (kit_output_failures)
     }
     snprintf(f1, sizeof f1, "deep_meta_%s.tsv", sfx);
     if (tsv_open(&tsv, a->out, f1, "run") == 0) {
         tsv_row(&tsv, "%s", what);
-        tsv_close(&tsv);
+        (void)!tsv_close(&tsv);   // a failure is said and counted: main's exit status (kit_output_failures)
     }
     printf("  update:data log10 %s:", d->steps == 0 ? "of the first update (not applied)" : "at the last step");
     for (int i = 0; i < nw; i++) printf(" %.2f", ud[(rows - 1) * net.n_params + widx[i]]);
@@ -498,12 +500,12 @@ int main(int argc, char **argv)
     }
 
     Words all, tr_w, dev_w, te_w;
-    char err[512];
-    if (words_load(&all, a.data, err, sizeof err) != 0) {
-        fprintf(stderr, "%s\n", err);
+    if (words_load(&all, a.data) != 0)
+        return 1;
+    if (words_split(&all, 42, &tr_w, &dev_w, &te_w) != 0) {   // too few names: said the minimum, before any training
+        words_free(&all);
         return 1;
     }
-    words_split(&all, 42, &tr_w, &dev_w, &te_w);
     int status = 0;
     Dataset tr = {0}, dev = {0};
     if (tr_w.n == 0 || dev_w.n == 0 || te_w.n == 0) {
@@ -552,7 +554,7 @@ int main(int argc, char **argv)
                 json_num(stdout, "nobn_train", dr[i].train);
             }
         }
-        json_end(stdout);
+        (void)!json_end(stdout);   // a failure is said and counted: main's exit status
     }
     if (status == 0 && !a.quiet) printf("figures: data in %s; next: make plots, then make check LAB=05\n", a.out);
 done:
@@ -562,5 +564,5 @@ done:
     words_free(&dev_w);
     words_free(&te_w);
     words_free(&all);
-    return status;
+    return status != 0 ? status : kit_output_failures() > 0 ? 1 : 0;   // a figure's file that could not be written
 }

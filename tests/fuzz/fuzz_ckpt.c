@@ -1,6 +1,6 @@
 /*
  * fuzz_ckpt.c: a libFuzzer harness for the checkpoint loader (ckpt_load in
- * common/train.c).
+ * common/checkpoint.c).
  *
  * What it is: every input the fuzzer invents is written to a scratch file and
  * loaded into a small fixed model (C [5, 2], W1 [2, 3], b1 [3]). Each input is
@@ -14,7 +14,8 @@
  * those) and not a test of ckpt_save on odd models.
  *
  * The model's tensors are built by hand (Tensor's public fields: data, shape,
- * numel), so this harness needs only train.c and kit.c, not the autograd core.
+ * numel), so this harness needs only checkpoint.c, output.c and kit.c, not the
+ * autograd core.
  * Build and run: tools/fuzz.sh (`make fuzz`). Replay inputs: FUZZ_VERBOSE=1 ./fuzz_ckpt FILE...
  * A crash leaves crash-<sha1>: commit it under tests/fuzz/regressions/ckpt/.
  */
@@ -28,9 +29,10 @@
 
 #include "kit.h"
 #include "tensor.h"
-#include "train.h"
+#include "checkpoint.h"
+#include "kit.h"
 
-static char scratch[256], resaved[300];
+static char scratch[256], resaved[300], folder[240];
 /* FUZZ_VERBOSE=1: print each input's verdict (for replaying a corpus by hand). */
 static int verbose;
 /* FUZZ_LAX_MESSAGES=1: accept non-printable bytes in a refusal message, to
@@ -41,6 +43,7 @@ static void remove_scratch(void)
 {
     if (scratch[0]) unlink(scratch);
     if (resaved[0]) unlink(resaved);
+    if (folder[0]) rmdir(folder);
 }
 
 static void error_is_a_crash(const char *message)
@@ -91,14 +94,16 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     W1_t = (Tensor){.data = W1_data, .shape = SHAPE(2, 3), .numel = 6, .op = "param"};
     b1_t = (Tensor){.data = b1_data, .shape = SHAPE(3), .numel = 3, .op = "param"};
     const char *dir = getenv("TMPDIR");
-    snprintf(scratch, sizeof scratch, "%s/fuzz_ckpt_XXXXXX", dir && *dir ? dir : "/tmp");
-    int fd = mkstemp(scratch);
-    if (fd < 0) {
-        perror("fuzz_ckpt: mkstemp");
+    /* A folder of its own: ckpt_save locks the directory it writes into, and
+     * several fuzzing processes (-jobs) must not share one. */
+    snprintf(folder, sizeof folder, "%s/fuzz_ckpt_XXXXXX", dir && *dir ? dir : "/tmp");
+    if (!mkdtemp(folder)) {
+        perror("fuzz_ckpt: mkdtemp");
         exit(1);
     }
-    close(fd);
-    snprintf(resaved, sizeof resaved, "%s.again", scratch);
+    snprintf(scratch, sizeof scratch, "%s/in.ckpt", folder);
+    snprintf(resaved, sizeof resaved, "%s/again.ckpt", folder);
+    kit_set_failure_quiet(true);   /* each refusal's line is checked below, not printed */
     atexit(remove_scratch);
     kit_set_error_handler(error_is_a_crash);
     verbose = getenv("FUZZ_VERBOSE") != NULL;
@@ -118,14 +123,13 @@ static void write_file(const char *path, const uint8_t *data, size_t size)
 static void try_load(const uint8_t *data, size_t size)
 {
     fill_sentinel();
-    char err[512];
-    memset(err, 'X', sizeof err);
-    int rc = ckpt_load(scratch, model, names, NT, err, sizeof err);
+    int rc = ckpt_load(scratch, model, names, NT);
+    const char *err = kit_last_failure();
     if (verbose) fprintf(stderr, "fuzz_ckpt: %s\n", rc == 0 ? "accepted" : err);
     if (rc != 0) {
         PROMISE(rc == -1, "ckpt_load returned %d (0 or -1)", rc);
         PROMISE(still_sentinel(), "a refused checkpoint changed the model's tensors");
-        PROMISE(memchr(err, '\0', sizeof err) != NULL, "the error message is not NUL-terminated");
+        PROMISE(memchr(err, '\0', KIT_MESSAGE_MAX) != NULL, "the error message is not NUL-terminated");
         PROMISE(strncmp(err, scratch, strlen(scratch)) == 0 && err[strlen(scratch)] == ':',
                 "the message does not start with `path:`: %s", err);
         PROMISE(strstr(err, "HINT:") != NULL, "the message has no HINT: %s", err);
@@ -135,8 +139,7 @@ static void try_load(const uint8_t *data, size_t size)
         return;
     }
     /* Accepted: it must be exactly what ckpt_save writes for this model. */
-    char err2[512];
-    PROMISE(ckpt_save(resaved, model, names, NT, err2, sizeof err2) == 0, "re-saving failed: %s", err2);
+    PROMISE(ckpt_save(resaved, model, names, NT) == 0, "re-saving failed: %s", kit_last_failure());
     FILE *f = fopen(resaved, "rb");
     PROMISE(f != NULL, "cannot read back %s", resaved);
     uint8_t *back = malloc(size + 1);

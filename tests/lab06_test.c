@@ -28,6 +28,7 @@
 
 #include "backprop.h"
 #include "data.h"
+#include "minibatch.h"
 #include "model.h"
 #include "rng.h"
 #include "tensor.h"
@@ -64,7 +65,7 @@ typedef struct Setup {
     Graph g;
     Dataset tr;
     Model m;
-    int X[BP_BATCH * BP_BLOCK], Y[BP_BATCH];
+    const int *X, *Y;  /* the first batch, in the step arena (no step reset before teardown) */
     Chunked f;
     Grads d;
 } Setup;
@@ -78,7 +79,9 @@ static void setup(Setup *s)
     rng_seed(&r, SEED);
     model_init(&s->m, &r, BP_BN_SEED);
     EXPECT_INT_EQ(params_count(s->m.params, BP_NPARAMS), 4137, "parameters at H = 64 (the lecture's 4137)");
-    draw_batch(&s->tr, &r, BP_BATCH, s->X, s->Y);
+    Batch b = batch_draw(&s->g, &s->tr, &r, BP_BATCH, NULL);
+    s->X = b.X;
+    s->Y = b.Y;
     s->f = model_forward_chunked(&s->m, s->X, s->Y, BP_BATCH);
     EXPECT_NEAR(tensor_item(s->f.loss), TORCH_LOSS_H64, 2e-6, "the chunked forward's loss (PyTorch: 3.5226290)");
     params_zero_grad(s->m.params, BP_NPARAMS);
@@ -332,8 +335,11 @@ START_TEST(test_train)
     rng_seed(&r, SEED);
     model_init(&m, &r, BP_BN_SEED);
     EXPECT_INT_EQ(params_count(m.params, BP_NPARAMS), 12297, "parameters at H = 200 (the lecture's 12297)");
+    // a copy of the first batch the core drew: it must outlive the graph_step_reset between the two passes
     int X[BP_BATCH * BP_BLOCK], Y[BP_BATCH];
-    draw_batch(&tr, &r, BP_BATCH, X, Y);
+    Batch b = batch_draw(&g, &tr, &r, BP_BATCH, NULL);
+    memcpy(X, b.X, sizeof X);
+    memcpy(Y, b.Y, sizeof Y);
 
     // 1. one batch: autograd's parameter gradients, then yours, with no tape
     Forward f = model_forward(&m, X, Y, BP_BATCH, false);

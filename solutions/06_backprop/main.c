@@ -24,6 +24,7 @@
 #include "backprop.h"
 #include "data.h"
 #include "kit.h"
+#include "minibatch.h"
 #include "model.h"
 #include "rng.h"
 #include "tensor.h"
@@ -82,15 +83,10 @@ static int run_grads(const KitArgs *a, const Dataset *tr, GradsResult *res)
     model_init(&m, &rng, BP_BN_SEED);
     res->nparams = params_count(m.params, BP_NPARAMS);
     const int B = a->batch, V = VOCAB, H = m.n_hidden;
-    int *Xb = malloc(sizeof(int) * (size_t)B * BP_BLOCK), *Yb = malloc(sizeof(int) * (size_t)B);
-    if (!Xb || !Yb) {
-        fprintf(stderr, "lab06: out of memory for a batch of %d. HINT: a smaller --batch\n", B);
-        free(Xb);
-        free(Yb);
-        graph_free(&g);
-        return 1;
-    }
-    draw_batch(tr, &rng, B, Xb, Yb);  // the lecture's first minibatch: right after the init, from g
+    // the lecture's first minibatch: right after the init, from g. It lives in the step
+    // arena, and nothing here resets the step: it lasts until graph_free.
+    Batch batch = batch_draw(&g, tr, &rng, B, NULL);
+    const int *Xb = batch.X, *Yb = batch.Y;
 
     // the forward, recorded; autograd's gradients of every intermediate
     Chunked f = model_forward_chunked(&m, Xb, Yb, B);
@@ -167,8 +163,6 @@ static int run_grads(const KitArgs *a, const Dataset *tr, GradsResult *res)
     res->ex3_maxdiff = r3.maxdiff;
     printf("\nexercise 3: batchnorm in one line: max diff %.3g from the chunked forward\n", res->ex3_fwd_maxdiff);
     cmp_print(&r3);
-    free(Xb);
-    free(Yb);
     graph_free(&g);
     return 0;
 }

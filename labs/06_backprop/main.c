@@ -45,14 +45,17 @@ static void probe_steps(void)
     Chunked f = model_forward_chunked(&m, X, Y, 2);
     Grads d = grads_alloc(&m, &f);
     backward_loss(&f, &d);                                               // lab06.1
-    backward_layer2(&m, &f, &d);                                         // lab06.2
-    backward_batchnorm(&m, &f, &d);                                      // lab06.3
-    backward_layer1(&m, &f, &d);                                         // lab06.4
-    cross_entropy_backward(f.logits->data, Y, 2, VOCAB, d.logits);       // lab06.5
-    batchnorm_backward(d.hpreact, f.bnraw->data, f.bnvar_inv->data, m.bngain->data, 2, 2, d.hprebn);  // lab06.6
+    linear_backward(d.logits, f.h->data, m.W2->data, 2, 2, VOCAB, d.h, d.W2, d.b2);  // lab06.2
+    tanh_backward(d.h, f.h->data, 2 * 2, d.hpreact);                     // lab06.3
+    backward_layer2(&m, &f, &d);                                         // lab06.4
+    backward_batchnorm(&m, &f, &d);                                      // lab06.5
+    embed_backward(d.emb, X, 2, 1, d.C);                                 // lab06.6
+    backward_layer1(&m, &f, &d);                                         // lab06.7
+    cross_entropy_backward(f.logits->data, Y, 2, VOCAB, d.logits);       // lab06.8
+    batchnorm_backward(d.hpreact, f.bnraw->data, f.bnvar_inv->data, m.bngain->data, 2, 2, d.hprebn);  // lab06.9
     bool was = graph_set_no_grad(&g, true);
     Forward f4 = model_forward(&m, X, Y, 2, false);
-    manual_backward(&m, &f4, X, Y, 2);                                   // lab06.7
+    manual_backward(&m, &f4, X, Y, 2);                                   // lab06.10
     graph_set_no_grad(&g, was);
     graph_free(&g);
 }

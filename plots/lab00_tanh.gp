@@ -3,7 +3,7 @@
 # made-by: make lab00-solution
 #
 # Columns: x (np.arange(-5, 5, 0.2)), tanh(x), and x.grad after mg_backward
-# of mg_tanh(x): your local derivative (lab00.4) through your backward (lab00.5).
+# of mg_tanh(x): your local derivative (lab00.6) through your backward (lab00.8).
 # What to notice: the derivative is 1 at 0 and almost 0 beyond |x| = 3: a
 # saturated tanh passes almost no gradient back (lab 04 comes back to this).
 

@@ -1,6 +1,6 @@
 /*
- * lab00_test.c: the checklist for lab 00 (micrograd), one step per part of the
- * lecture you write in micrograd.c.
+ * lab00_test.c: the checklist for lab 00 (micrograd), one step per function
+ * you write in micrograd.c, in the lecture's order.
  *
  * What it is: each step calls your functions and compares with numbers found
  * another way: the lecture's printed figures, central finite differences, the
@@ -83,7 +83,7 @@ static void expect_neuron_grads(const TNeuron *g, double tol, const char *how)
     }
 }
 
-/* L = (a*b + c)*f made here with the lab's ops, so steps 3 and 5 do not wait for your lab00.2. */
+/* L = (a*b + c)*f made here with the lab's ops, so lab00.3 and lab00.7 do not wait for your lab00.2. */
 static Expression expression(ValuePool *pool)
 {
     Expression x;
@@ -242,11 +242,49 @@ START_TEST(test_by_hand)
 }
 END_TEST
 
-/* ---- lab00.4: the local derivatives of +, * and tanh ---------------------------------- */
+/* ---- lab00.4: the local derivative of + -------------------------------------------- */
 
-START_TEST(test_local)
+START_TEST(test_add_backward)
 {
+    // the local derivative against finite differences, with an out.grad other than 1 (the chain rule)
+    ValuePool p2 = {0};
+    Value *a = value_new(&p2, 1.3, "a"), *b = value_new(&p2, -0.7, "b");
+    Value *s = mg_add(a, b);
+    ck_assert_msg(s->backward == mg_add_backward, "mg_add should plug in mg_add_backward (engine.c)");
+    s->grad = 2.5;
+    s->backward(s);
+    EXPECT_NEAR(a->grad, 2.5, 0.0, "a.grad of a + b with out.grad 2.5");
+    EXPECT_NEAR(b->grad, 2.5, 0.0, "b.grad of a + b with out.grad 2.5");
+    harness_note("a + b with out.grad 2.5: a.grad %g, b.grad %g", a->grad, b->grad);
+    value_pool_free(&p2);
+}
+END_TEST
+
+/* ---- lab00.5: the local derivative of * -------------------------------------------- */
+
+START_TEST(test_mul_backward)
+{
+    ValuePool p2 = {0};
+    Value *a = value_new(&p2, 1.3, "a"), *b = value_new(&p2, -0.7, "b");
+    Value *p = mg_mul(a, b);
+    p->grad = 2.5;
+    p->backward(p);
+    EXPECT_NEAR(a->grad, -0.7 * 2.5, 1e-15, "a.grad of a * b with out.grad 2.5 (b * 2.5)");
+    EXPECT_NEAR(b->grad, 1.3 * 2.5, 1e-15, "b.grad of a * b with out.grad 2.5 (a * 2.5)");
+    harness_note("a * b with out.grad 2.5: a.grad %g, b.grad %g", a->grad, b->grad);
+    value_pool_free(&p2);
+}
+END_TEST
+
+/* ---- lab00.6: the local derivative of tanh; the neuron node by node ----------------- */
+
+START_TEST(test_tanh_backward)
+{
+    expect_local_1(op_tanh, "tanh(x)", 0.4, 1.0);
+    expect_local_1(op_tanh, "tanh(x)", -1.7, -3.0);
+
     // the lecture [13]-[16]: o.grad = 1, then o._backward(), n._backward(), ... node by node
+    // (your + and * from lab00.4 and lab00.5 too)
     ValuePool pool = {0};
     TNeuron g = neuron(&pool, false);
     g.o = mg_tanh(g.n);
@@ -269,30 +307,13 @@ START_TEST(test_local)
         snprintf(what, sizeof what, "%s.grad: yours against the core's value_backward", mine[i]->label);
         EXPECT_NEAR(mine[i]->grad, core[i]->grad, 0.0, what);
     }
+    harness_note("the neuron node by node: n.grad %.16g, x1.grad %g, w1.grad %g", g.n->grad, g.x1->grad, g.w1->grad);
     value_pool_free(&cp);
     value_pool_free(&pool);
-
-    // each local derivative against finite differences, with an out.grad other than 1 (the chain rule)
-    ValuePool p2 = {0};
-    Value *a = value_new(&p2, 1.3, "a"), *b = value_new(&p2, -0.7, "b");
-    Value *s = mg_add(a, b);
-    s->grad = 2.5;
-    s->backward(s);
-    EXPECT_NEAR(a->grad, 2.5, 0.0, "a.grad of a + b with out.grad 2.5");
-    EXPECT_NEAR(b->grad, 2.5, 0.0, "b.grad of a + b with out.grad 2.5");
-    a->grad = b->grad = 0.0;
-    Value *p = mg_mul(a, b);
-    p->grad = 2.5;
-    p->backward(p);
-    EXPECT_NEAR(a->grad, -0.7 * 2.5, 1e-15, "a.grad of a * b with out.grad 2.5 (b * 2.5)");
-    EXPECT_NEAR(b->grad, 1.3 * 2.5, 1e-15, "b.grad of a * b with out.grad 2.5 (a * 2.5)");
-    value_pool_free(&p2);
-    expect_local_1(op_tanh, "tanh(x)", 0.4, 1.0);
-    expect_local_1(op_tanh, "tanh(x)", -1.7, -3.0);
 }
 END_TEST
 
-/* ---- lab00.5: the topological order and backward() ---------------------------------- */
+/* ---- lab00.7: the topological order -------------------------------------------------- */
 
 static int position(const Topo *t, const Value *v)
 {
@@ -301,7 +322,7 @@ static int position(const Topo *t, const Value *v)
     return -1;
 }
 
-START_TEST(test_backward)
+START_TEST(test_build_topo)
 {
     ValuePool pool = {0};
     Expression x = expression(&pool);
@@ -325,6 +346,19 @@ START_TEST(test_backward)
     topo.n = 0;
     mg_build_topo(b, &topo);
     EXPECT_INT_EQ(topo.n, 2, "b = a + a: the order holds a once, then b");
+    harness_note("L's graph in order, children first; b = a + a: %d Values (a once, then b)", topo.n);
+    value_pool_free(&pool);
+}
+END_TEST
+
+/* ---- lab00.8: backward() and += ------------------------------------------------------ */
+
+START_TEST(test_backward)
+{
+    // the bug the lecture found [31]: a used twice
+    ValuePool pool = {0};
+    Value *a = value_new(&pool, 3.0, "a");
+    Value *b = mg_add(a, a);
     mg_backward(b);
     EXPECT_NEAR(b->grad, 1.0, 0.0, "b.grad: backward starts from 1");
     ck_assert_msg(a->grad != 1.0, "b = a + a gives a.grad = 1, expected 2. a is used twice, and the second use "
@@ -344,6 +378,7 @@ START_TEST(test_backward)
                   a->grad, b->grad);
     EXPECT_NEAR(a->grad, -3.0, 0.0, "a.grad = b*d.grad + e.grad (the lecture: -3)");
     EXPECT_NEAR(b->grad, -8.0, 0.0, "b.grad = a*d.grad + e.grad (the lecture: -8)");
+    const double a_grad = a->grad, b_grad = b->grad;   // the pool is reused below
 
     // the neuron, all at once, against the core
     value_pool_reset(&pool);
@@ -366,23 +401,36 @@ START_TEST(test_backward)
     value_backward(c);
     EXPECT_NEAR(m->data, c->data, 0.0, "the 40-layer chain's value");
     EXPECT_NEAR(m0->grad, c0->grad, 1e-12 * fmax(1.0, fabs(c0->grad)), "x0.grad of the 40-layer chain: yours vs the core's");
-    harness_note("f = (a*b)*(a+b): a.grad %g, b.grad %g; 40-layer chain: x0.grad %.10g (the core's %.10g)", a->grad, b->grad,
+    harness_note("f = (a*b)*(a+b): a.grad %g, b.grad %g; 40-layer chain: x0.grad %.10g (the core's %.10g)", a_grad, b_grad,
                  m0->grad, c0->grad);
     value_pool_free(&cp);
     value_pool_free(&pool);
 }
 END_TEST
 
-/* ---- lab00.6: exp and pow, and tanh rebuilt from them ---------------------------------- */
+/* ---- lab00.9: the local derivative of exp -------------------------------------------- */
 
-START_TEST(test_exp_pow)
+START_TEST(test_exp_backward)
 {
     expect_local_1(op_exp, "exp(x)", 0.9, 1.0);
     expect_local_1(op_exp, "exp(x)", -2.0, 0.5);
+}
+END_TEST
+
+/* ---- lab00.10: the local derivative of pow -------------------------------------------- */
+
+START_TEST(test_pow_backward)
+{
     expect_local_1(op_pow3, "x ** 3", -1.2, 1.0);
     expect_local_1(op_pow_m1, "x ** -1", 0.8, 2.0);
     expect_local_1(op_pow_half, "x ** 0.5", 2.0, 1.0);
+}
+END_TEST
 
+/* ---- lab00.11: tanh rebuilt from exp and pow ------------------------------------------ */
+
+START_TEST(test_tanh_from_exp)
+{
     // the neuron with tanh as (e - 1)/(e + 1), e = exp(2n) (mg-2 [11]): the same grads as the tanh op
     ValuePool pool = {0};
     TNeuron g = neuron(&pool, false);
@@ -426,9 +474,9 @@ START_TEST(test_exp_pow)
 }
 END_TEST
 
-/* ---- lab00.7: Neuron, Layer, MLP ------------------------------------------------------ */
+/* ---- lab00.12: MLP(3, [4, 4, 1]): every parameter, in micrograd's order --------------- */
 
-START_TEST(test_mlp)
+START_TEST(test_mlp_init)
 {
     ValuePool pool = {0};
     PyRandom r, ref;
@@ -464,18 +512,53 @@ START_TEST(test_mlp)
     double first[3];
     fixture_numbers("first_params", first, 3);
     for (int i = 0; i < 3; i++) EXPECT_NEAR(m.params[i]->data, first[i], 0.0, "a first weight, as Python's random.seed(1337) drew it");
+    harness_note("41 parameters as random.seed(1337) draws them: %.16g, %.16g, %.16g, ...", m.params[0]->data,
+                 m.params[1]->data, m.params[2]->data);
+    value_pool_free(&pool);
+}
+END_TEST
 
+/* ---- lab00.13: one neuron --------------------------------------------------------------- */
+
+START_TEST(test_neuron_forward)
+{
+    // the MLP's first neuron, made here (not by your mlp_init): w then b, as random.seed(1337) draws them
+    ValuePool pool = {0};
+    PyRandom r;
+    pyrandom_seed(&r, 1337);
+    Neuron nr0;
+    nr0.nin = 3;
+    for (int i = 0; i < 3; i++) nr0.w[i] = value_new(&pool, -1.0 + 2.0 * pyrandom_random(&r), "w");
+    nr0.b = value_new(&pool, -1.0 + 2.0 * pyrandom_random(&r), "b");
     // neuron_forward against a sum by hand, in micrograd's order (b first)
-    value_pool_mark(&pool);
     const double xin[3] = {2.0, 3.0, -1.0};
     Value *x[3];
     for (int i = 0; i < 3; i++) x[i] = value_const(&pool, xin[i]);
-    const Neuron *n0 = &m.layers[0].neurons[0];
+    const Neuron *n0 = &nr0;
     Value *o = neuron_forward(n0, x);
     double act = n0->b->data;
     for (int i = 0; i < 3; i++) act += n0->w[i]->data * xin[i];
     EXPECT_NEAR(o->data, tanh(act), 1e-15, "neuron 0 on [2, 3, -1]: tanh(b + w.x)");
     ck_assert_msg(o->backward == mg_tanh_backward, "make the neuron's output with mg_tanh (and its sum with mg_add, mg_mul)");
+    harness_note("neuron 0 on [2, 3, -1]: %.16g", o->data);
+    value_pool_free(&pool);
+}
+END_TEST
+
+/* ---- lab00.14: the MLP, layer after layer ---------------------------------------------- */
+
+START_TEST(test_mlp_forward)
+{
+    ValuePool pool = {0};
+    PyRandom r;
+    pyrandom_seed(&r, 1337);
+    static MLP m;
+    const int nouts[] = {4, 4, 1};
+    mlp_init(&m, &pool, &r, 3, nouts, 3);
+    value_pool_mark(&pool);
+    const double xin[3] = {2.0, 3.0, -1.0};
+    Value *x[3];
+    for (int i = 0; i < 3; i++) x[i] = value_const(&pool, xin[i]);
     // the whole net, by hand in doubles
     double h1[4], h2[4], out = 0;
     for (int j = 0; j < 4; j++) {
@@ -497,12 +580,12 @@ START_TEST(test_mlp)
     Value *y;
     mlp_forward(&m, x, &y);
     EXPECT_NEAR(y->data, out, 1e-14, "MLP on [2, 3, -1]: by hand in doubles");
-    harness_note("41 parameters as random.seed(1337) draws them; n([2, 3, -1]) = %.16g", y->data);
+    harness_note("MLP(3, [4, 4, 1]) with random.seed(1337): n([2, 3, -1]) = %.16g", y->data);
     value_pool_free(&pool);
 }
 END_TEST
 
-/* ---- lab00.8: the training loop -------------------------------------------------------- */
+/* ---- lab00.15: the training loop ------------------------------------------------------- */
 
 START_TEST(test_train)
 {
@@ -546,7 +629,7 @@ START_TEST(test_train)
 }
 END_TEST
 
-/* ---- lab00.9: the bridge: one layer as tensors ------------------------------------------ */
+/* ---- lab00.16: the bridge: one layer as tensors ----------------------------------------- */
 
 START_TEST(test_tensor)
 {
@@ -597,12 +680,19 @@ int main(int argc, char **argv)
         {"lab00.1", "a derivative as a slope: f(x) = 3x^2 - 4x + 5, forward differences", test_slope, 10},
         {"lab00.2", "L = (a*b + c)*f = -8 as a graph of labelled Values", test_expression, 10},
         {"lab00.3", "the chain rule by hand: a 6, b -4, c -2, d -2, e -2, f 4; one nudge", test_by_hand, 10},
-        {"lab00.4", "local derivatives of +, * and tanh, node by node on the neuron", test_local, 10},
-        {"lab00.5", "topological order and backward(); a used twice gets both grads", test_backward, 10},
-        {"lab00.6", "exp and pow; tanh rebuilt from exp has the same grads", test_exp_pow, 10},
-        {"lab00.7", "Neuron, Layer, MLP(3, [4, 4, 1]): 41 parameters as random.seed(1337) draws them", test_mlp, 10},
-        {"lab00.8", "20 training steps equal the lecture's Python run (1e-9)", test_train, 20},
-        {"lab00.9", "the bridge: a layer as tanh(X @ W + b) with tensors", test_tensor, 10},
+        {"lab00.4", "the local derivative of +: both inputs get out.grad", test_add_backward, 10},
+        {"lab00.5", "the local derivative of *: each input gets the other times out.grad", test_mul_backward, 10},
+        {"lab00.6", "the local derivative of tanh; the neuron node by node", test_tanh_backward, 10},
+        {"lab00.7", "topological order: children first, each Value once", test_build_topo, 10},
+        {"lab00.8", "backward(); a used twice gets both grads", test_backward, 10},
+        {"lab00.9", "the local derivative of exp", test_exp_backward, 10},
+        {"lab00.10", "the local derivative of pow: x**3, x**-1, x**0.5", test_pow_backward, 10},
+        {"lab00.11", "tanh rebuilt from exp and pow has the same grads", test_tanh_from_exp, 10},
+        {"lab00.12", "MLP(3, [4, 4, 1]): 41 parameters, random.seed(1337)'s draws", test_mlp_init, 10},
+        {"lab00.13", "one neuron: tanh(b + w . x), b first", test_neuron_forward, 10},
+        {"lab00.14", "the MLP on [2, 3, -1] equals the net by hand", test_mlp_forward, 10},
+        {"lab00.15", "20 training steps equal the lecture's Python run (1e-9)", test_train, 20},
+        {"lab00.16", "the bridge: a layer as tanh(X @ W + b) with tensors", test_tensor, 10},
     };
     return harness_main(argc, argv, "lab00", steps, sizeof steps / sizeof steps[0]);
 }

@@ -29,6 +29,7 @@
 
 #include "backprop.h"
 #include "data.h"
+#include "minibatch.h"
 #include "model.h"
 #include "rng.h"
 #include "tensor.h"
@@ -64,7 +65,7 @@ typedef struct Setup {
     Graph g;
     Dataset tr;
     Model m;
-    int X[BP_BATCH * BP_BLOCK], Y[BP_BATCH];
+    const int *X, *Y;  /* the first batch, in the step arena (no step reset before teardown) */
     Chunked f;
     Grads d;
 } Setup;
@@ -78,7 +79,9 @@ static void setup(Setup *s)
     rng_seed(&r, SEED);
     model_init(&s->m, &r, BP_BN_SEED);
     EXPECT_INT_EQ(params_count(s->m.params, BP_NPARAMS), 4137, "parameters at H = 64 (the lecture's 4137)");
-    draw_batch(&s->tr, &r, BP_BATCH, s->X, s->Y);
+    Batch b = batch_draw(&s->g, &s->tr, &r, BP_BATCH, NULL);
+    s->X = b.X;
+    s->Y = b.Y;
     s->f = model_forward_chunked(&s->m, s->X, s->Y, BP_BATCH);
     EXPECT_NEAR(tensor_item(s->f.loss), TORCH_LOSS_H64, 2e-6, "the chunked forward's loss (PyTorch: 3.5226290)");
     params_zero_grad(s->m.params, BP_NPARAMS);
@@ -139,7 +142,7 @@ static void check_in_order(const Check *c, int n)
 }
 
 /* ------------------------------------------------------------------------- */
-/* lab06.1 - lab06.4: exercise 1                                             */
+/* lab06.1 - lab06.7: exercise 1                                             */
 /* ------------------------------------------------------------------------- */
 
 START_TEST(test_loss)
@@ -158,6 +161,35 @@ START_TEST(test_loss)
         {"logits", s.d.logits, s.f.logits, NULL},
     };
     check_in_order(c, (int)(sizeof c / sizeof c[0]));
+    teardown(&s);
+}
+END_TEST
+
+START_TEST(test_linear)
+{
+    // the second layer, logits = h @ W2 + b2, from autograd's dlogits
+    Setup s;
+    setup(&s);
+    const int B = BP_BATCH, H = BP_HIDDEN, V = VOCAB;
+    linear_backward(s.f.logits->grad, s.f.h->data, s.m.W2->data, B, H, V, s.d.h, s.d.W2, s.d.b2);
+    const Check c[] = {
+        {"h", s.d.h, s.f.h, NULL},
+        {"W2", s.d.W2, s.m.W2, NULL},
+        {"b2", s.d.b2, s.m.b2, NULL},
+    };
+    check_in_order(c, (int)(sizeof c / sizeof c[0]));
+    teardown(&s);
+}
+END_TEST
+
+START_TEST(test_tanh)
+{
+    // h = tanh(hpreact), from autograd's dh
+    Setup s;
+    setup(&s);
+    tanh_backward(s.f.h->grad, s.f.h->data, BP_BATCH * BP_HIDDEN, s.d.hpreact);
+    const Check c[] = {{"hpreact", s.d.hpreact, s.f.hpreact, NULL}};
+    check_in_order(c, 1);
     teardown(&s);
 }
 END_TEST
@@ -201,6 +233,23 @@ START_TEST(test_batchnorm_chunked)
 }
 END_TEST
 
+START_TEST(test_embed)
+{
+    // emb = C[X], from autograd's demb
+    Setup s;
+    setup(&s);
+    embed_backward(s.f.emb->grad, s.X, BP_BATCH * BP_BLOCK, BP_EMB, s.d.C);
+    const Check c[] = {{"C", s.d.C, s.m.C, NULL}};
+    check_in_order(c, 1);
+    // a character used twice in the batch collects both rows: '.' (0) starts every name
+    int zeros = 0;
+    for (int i = 0; i < BP_BATCH * BP_BLOCK; i++) zeros += s.X[i] == 0;
+    harness_note("'.' appears %d times in the batch's contexts: dC's row 0 is the sum of those %d rows of demb",
+                 zeros, zeros);
+    teardown(&s);
+}
+END_TEST
+
 START_TEST(test_layer1)
 {
     Setup s;
@@ -215,17 +264,12 @@ START_TEST(test_layer1)
         {"C", s.d.C, s.m.C, NULL},
     };
     check_in_order(c, (int)(sizeof c / sizeof c[0]));
-    // a character used twice in the batch collects both rows: '.' (0) starts every name
-    int zeros = 0;
-    for (int i = 0; i < BP_BATCH * BP_BLOCK; i++) zeros += s.X[i] == 0;
-    harness_note("'.' appears %d times in the batch's contexts: dC's row 0 is the sum of those %d rows of demb",
-                 zeros, zeros);
     teardown(&s);
 }
 END_TEST
 
 /* ------------------------------------------------------------------------- */
-/* lab06.5: exercise 2                                                       */
+/* lab06.8: exercise 2                                                       */
 /* ------------------------------------------------------------------------- */
 
 START_TEST(test_cross_entropy)
@@ -267,7 +311,7 @@ START_TEST(test_cross_entropy)
 END_TEST
 
 /* ------------------------------------------------------------------------- */
-/* lab06.6: exercise 3                                                       */
+/* lab06.9: exercise 3                                                       */
 /* ------------------------------------------------------------------------- */
 
 START_TEST(test_batchnorm_fused)
@@ -317,7 +361,7 @@ START_TEST(test_batchnorm_fused)
 END_TEST
 
 /* ------------------------------------------------------------------------- */
-/* lab06.7: exercise 4                                                       */
+/* lab06.10: exercise 4                                                      */
 /* ------------------------------------------------------------------------- */
 
 START_TEST(test_train)
@@ -332,8 +376,11 @@ START_TEST(test_train)
     rng_seed(&r, SEED);
     model_init(&m, &r, BP_BN_SEED);
     EXPECT_INT_EQ(params_count(m.params, BP_NPARAMS), 12297, "parameters at H = 200 (the lecture's 12297)");
+    // a copy of the first batch the core drew: it must outlive the graph_step_reset between the two passes
     int X[BP_BATCH * BP_BLOCK], Y[BP_BATCH];
-    draw_batch(&tr, &r, BP_BATCH, X, Y);
+    Batch b = batch_draw(&g, &tr, &r, BP_BATCH, NULL);
+    memcpy(X, b.X, sizeof X);
+    memcpy(Y, b.Y, sizeof Y);
 
     // 1. one batch: autograd's parameter gradients, then yours, with no tape
     Forward f = model_forward(&m, X, Y, BP_BATCH, false);
@@ -407,12 +454,15 @@ int main(int argc, char **argv)
 {
     const HarnessStep steps[] = {
         {"lab06.1", "exercise 1: the loss back to the logits (dlogprobs ... dlogits)", test_loss, 30},
-        {"lab06.2", "exercise 1: the second layer and tanh (dh, dW2, db2, dhpreact)", test_layer2, 30},
-        {"lab06.3", "exercise 1: batchnorm, op by op (dbngain ... dhprebn)", test_batchnorm_chunked, 30},
-        {"lab06.4", "exercise 1: the first layer and the embedding (dembcat, dW1, db1, dC)", test_layer1, 30},
-        {"lab06.5", "exercise 2: the cross-entropy backward in one formula", test_cross_entropy, 30},
-        {"lab06.6", "exercise 3: the batchnorm backward in one formula", test_batchnorm_fused, 30},
-        {"lab06.7", "exercise 4: the whole backward; training without autograd", test_train, 120},
+        {"lab06.2", "exercise 1: a linear layer's backward (dh, dW2, db2)", test_linear, 30},
+        {"lab06.3", "exercise 1: tanh's backward (dhpreact)", test_tanh, 30},
+        {"lab06.4", "exercise 1: the second layer and tanh (dh, dW2, db2, dhpreact)", test_layer2, 30},
+        {"lab06.5", "exercise 1: batchnorm, op by op (dbngain ... dhprebn)", test_batchnorm_chunked, 30},
+        {"lab06.6", "exercise 1: the embedding's backward (dC)", test_embed, 30},
+        {"lab06.7", "exercise 1: the first layer and the embedding (dembcat, dW1, db1, dC)", test_layer1, 30},
+        {"lab06.8", "exercise 2: the cross-entropy backward in one formula", test_cross_entropy, 30},
+        {"lab06.9", "exercise 3: the batchnorm backward in one formula", test_batchnorm_fused, 30},
+        {"lab06.10", "exercise 4: the whole backward; training without autograd", test_train, 120},
     };
     return harness_main(argc, argv, "lab06", steps, (int)(sizeof steps / sizeof steps[0]));
 }

@@ -26,28 +26,28 @@ Value *mg_add(Value *a, Value *b)
 Value *mg_mul(Value *a, Value *b)
 {
     Value *out = value_mul(a, b);        // Value(a.data * b.data, (a, b), '*')
-    out->backward = mg_mul_backward;     // lab00.4
+    out->backward = mg_mul_backward;     // lab00.5
     return out;
 }
 
 Value *mg_tanh(Value *a)
 {
     Value *out = value_tanh(a);          // (e^2a - 1) / (e^2a + 1)
-    out->backward = mg_tanh_backward;    // lab00.4
+    out->backward = mg_tanh_backward;    // lab00.6
     return out;
 }
 
 Value *mg_exp(Value *a)
 {
     Value *out = value_exp(a);
-    out->backward = mg_exp_backward;     // lab00.6
+    out->backward = mg_exp_backward;     // lab00.9
     return out;
 }
 
 Value *mg_pow(Value *a, double k)
 {
     Value *out = value_pow(a, k);        // out->exponent = k
-    out->backward = mg_pow_backward;     // lab00.6
+    out->backward = mg_pow_backward;     // lab00.10
     return out;
 }
 

@@ -7,11 +7,12 @@
  *   2. L = (a*b + c)*f as a graph (lab00.2), its grads by hand (lab00.3),
  *      one nudge of the leaves; expression.dot
  *   3. the neuron, backpropagated node by node with your local derivatives
- *      (lab00.4), then by your backward() (lab00.5); neuron.dot, tanh.tsv
- *   4. the neuron's tanh rebuilt from exp and pow (lab00.6)
- *   5. MLP(3, [4, 4, 1]) (lab00.7) trained on four examples (lab00.8);
- *      loss.tsv, preds.tsv
- *   6. its first layer once more as tensors (lab00.9)
+ *      (lab00.4 to lab00.6), then by your backward() (lab00.7, lab00.8);
+ *      neuron.dot, tanh.tsv
+ *   4. the neuron's tanh rebuilt from exp and pow (lab00.9 to lab00.11)
+ *   5. MLP(3, [4, 4, 1]) (lab00.12 to lab00.14) trained on four examples
+ *      (lab00.15); loss.tsv, preds.tsv
+ *   6. its first layer once more as tensors (lab00.16)
  * Shared flags (--seed --steps --lr --out --json --quiet --help) come from
  * train.h; --seed seeds CPython's `random` (random.seed), default 1337, the
  * seed of the committed Python run (tests/fixtures/lab00_micrograd.txt);
@@ -154,7 +155,7 @@ int main(int argc, char **argv)
     if (say) printf("   after a.data += 0.01 * a.grad (and b, c, f): L = %.6f\n", L_nudged);
     value_pool_reset(&pool);
 
-    /* ---- 3. the neuron: node by node (lab00.4), then backward() (lab00.5) ---- */
+    /* ---- 3. the neuron: node by node (lab00.4 to .6), then backward() (lab00.7, .8) ---- */
     NeuronGraph g = build_neuron(&pool, false);
     g.o->grad = 1.0;   // the lecture's o.grad = 1.0, then o._backward(), n._backward(), ...
     Value *by_hand[] = {g.o, g.n, g.sum, g.x2w2, g.x1w1};
@@ -186,7 +187,7 @@ int main(int argc, char **argv)
     (void)!tsv_close(&log);   // a failure is said and counted: main's exit status (kit_output_failures)
     value_pool_reset(&pool);
 
-    /* ---- 4. tanh rebuilt from exp and pow (lab00.6) --------------------------- */
+    /* ---- 4. tanh rebuilt from exp and pow (lab00.9 to lab00.11) --------------- */
     g = build_neuron(&pool, true);
     mg_backward(g.o);
     if (say) {
@@ -195,7 +196,7 @@ int main(int argc, char **argv)
     }
     value_pool_reset(&pool);
 
-    /* ---- 5. MLP(3, [4, 4, 1]) and the training loop (lab00.7, lab00.8) ------- */
+    /* ---- 5. MLP(3, [4, 4, 1]) and the training loop (lab00.12 to lab00.15) --- */
     PyRandom r;
     pyrandom_seed(&r, a.seed);   // random.seed(seed)
     static MLP m;                // about 7 KB of pointers: static rather than on the stack
@@ -240,7 +241,7 @@ int main(int argc, char **argv)
                ypred[2], ypred[3]);
     }
 
-    /* ---- 6. the bridge: the first layer as tensors (lab00.9) ----------------- */
+    /* ---- 6. the bridge: the first layer as tensors (lab00.16) ---------------- */
     Graph tg;
     graph_init(&tg);
     const Layer *l0 = &m.layers[0];

@@ -24,6 +24,7 @@
 #include "backprop.h"
 #include "data.h"
 #include "kit.h"
+#include "minibatch.h"
 #include "model.h"
 #include "rng.h"
 #include "tensor.h"
@@ -46,14 +47,17 @@ static void probe_steps(void)
     Chunked f = model_forward_chunked(&m, X, Y, 2);
     Grads d = grads_alloc(&m, &f);
     backward_loss(&f, &d);                                               // lab06.1
-    backward_layer2(&m, &f, &d);                                         // lab06.2
-    backward_batchnorm(&m, &f, &d);                                      // lab06.3
-    backward_layer1(&m, &f, &d);                                         // lab06.4
-    cross_entropy_backward(f.logits->data, Y, 2, VOCAB, d.logits);       // lab06.5
-    batchnorm_backward(d.hpreact, f.bnraw->data, f.bnvar_inv->data, m.bngain->data, 2, 2, d.hprebn);  // lab06.6
+    linear_backward(d.logits, f.h->data, m.W2->data, 2, 2, VOCAB, d.h, d.W2, d.b2);  // lab06.2
+    tanh_backward(d.h, f.h->data, 2 * 2, d.hpreact);                     // lab06.3
+    backward_layer2(&m, &f, &d);                                         // lab06.4
+    backward_batchnorm(&m, &f, &d);                                      // lab06.5
+    embed_backward(d.emb, X, 2, 1, d.C);                                 // lab06.6
+    backward_layer1(&m, &f, &d);                                         // lab06.7
+    cross_entropy_backward(f.logits->data, Y, 2, VOCAB, d.logits);       // lab06.8
+    batchnorm_backward(d.hpreact, f.bnraw->data, f.bnvar_inv->data, m.bngain->data, 2, 2, d.hprebn);  // lab06.9
     bool was = graph_set_no_grad(&g, true);
     Forward f4 = model_forward(&m, X, Y, 2, false);
-    manual_backward(&m, &f4, X, Y, 2);                                   // lab06.7
+    manual_backward(&m, &f4, X, Y, 2);                                   // lab06.10
     graph_set_no_grad(&g, was);
     graph_free(&g);
 }
@@ -84,15 +88,10 @@ static int run_grads(const KitArgs *a, const Dataset *tr, GradsResult *res)
     model_init(&m, &rng, BP_BN_SEED);
     res->nparams = params_count(m.params, BP_NPARAMS);
     const int B = a->batch, V = VOCAB, H = m.n_hidden;
-    int *Xb = malloc(sizeof(int) * (size_t)B * BP_BLOCK), *Yb = malloc(sizeof(int) * (size_t)B);
-    if (!Xb || !Yb) {
-        fprintf(stderr, "lab06: out of memory for a batch of %d. HINT: a smaller --batch\n", B);
-        free(Xb);
-        free(Yb);
-        graph_free(&g);
-        return 1;
-    }
-    draw_batch(tr, &rng, B, Xb, Yb);  // the lecture's first minibatch: right after the init, from g
+    // the lecture's first minibatch: right after the init, from g. It lives in the step
+    // arena, and nothing here resets the step: it lasts until graph_free.
+    Batch batch = batch_draw(&g, tr, &rng, B, NULL);
+    const int *Xb = batch.X, *Yb = batch.Y;
 
     // the forward, recorded; autograd's gradients of every intermediate
     Chunked f = model_forward_chunked(&m, Xb, Yb, B);
@@ -169,8 +168,6 @@ static int run_grads(const KitArgs *a, const Dataset *tr, GradsResult *res)
     res->ex3_maxdiff = r3.maxdiff;
     printf("\nexercise 3: batchnorm in one line: max diff %.3g from the chunked forward\n", res->ex3_fwd_maxdiff);
     cmp_print(&r3);
-    free(Xb);
-    free(Yb);
     graph_free(&g);
     return 0;
 }

@@ -73,9 +73,6 @@ void model_create(Model *m, Graph *g, int T, int n_embd, int n_hidden);
  */
 void model_init(Model *m, TorchRng *rng, uint64_t bn_seed);
 
-/** @brief One minibatch: `torch.randint(0, n, (B,), generator=rng)`, one draw per row, into Xb [B, T] and Yb [B]. */
-void draw_batch(const Dataset *ds, TorchRng *rng, int B, int *Xb, int *Yb);
-
 /** Every intermediate of the chunked forward, in the lecture's order (its names). */
 typedef struct Chunked {
     const int *X, *Y;   /**< borrowed: [B, T] contexts and [B] labels */

@@ -10,10 +10,10 @@
  * the core and plug in the backward you write here.
  * What it is not: the driver (main.c: what runs, what is printed and drawn).
  *
- * One rule for every backward (lab00.4 and lab00.6): it reads out->grad and
- * ADDS into the grads of the Values out was made from:
+ * One rule for every backward (lab00.4 to lab00.6, lab00.9 and lab00.10): it
+ * reads out->grad and ADDS into the grads of the Values out was made from:
  *     input->grad += local_derivative * out->grad;
- * The handout (README.md, lab00.5) shows why `=` is not enough.
+ * The handout (README.md, lab00.8) shows why `=` is not enough.
  *
  * Next: fill in each TODO in order; `make check LAB=00` says which is next.
  */
@@ -90,7 +90,7 @@ void mg_grads_by_hand(Expression *x)
 }
 
 /* ------------------------------------------------------------------------- */
-/* lab00.4: the local derivatives of +, * and tanh                            */
+/* lab00.4 to lab00.6: the local derivatives of +, * and tanh                 */
 /* ------------------------------------------------------------------------- */
 
 void mg_add_backward(Value *out)
@@ -102,7 +102,7 @@ void mg_add_backward(Value *out)
     b->grad += 1.0 * out->grad;
 #else
     // TODO(lab00.4): out = a + b with a = out->prev[0], b = out->prev[1]: each gets
-    // 1 * out->grad (the handout, lab00.4 and lab00.5, says whether to write = or +=).
+    // 1 * out->grad (the handout, lab00.4 and lab00.8, says whether to write = or +=).
     (void)out;
     KIT_TODO("lab00.4", "the backward of + (add_backward)");
 #endif
@@ -110,39 +110,39 @@ void mg_add_backward(Value *out)
 
 void mg_mul_backward(Value *out)
 {
-#if !SKELETON /* lab00.4 */
+#if !SKELETON /* lab00.5 */
     // forward: out = a * b;  local: d(out)/da = b, d(out)/db = a
     Value *a = out->prev[0], *b = out->prev[1];
     a->grad += b->data * out->grad;
     b->grad += a->data * out->grad;
 #else
-    // TODO(lab00.4): out = a * b: a gets b->data * out->grad, b gets a->data * out->grad.
+    // TODO(lab00.5): out = a * b: a gets b->data * out->grad, b gets a->data * out->grad.
     (void)out;
-    KIT_TODO("lab00.4", "the backward of * (mul_backward)");
+    KIT_TODO("lab00.5", "the backward of * (mul_backward)");
 #endif
 }
 
 void mg_tanh_backward(Value *out)
 {
-#if !SKELETON /* lab00.4 */
+#if !SKELETON /* lab00.6 */
     // forward: out = tanh(a);  local: d(out)/da = 1 - tanh(a)^2 = 1 - out^2
     Value *a = out->prev[0];
     a->grad += (1.0 - out->data * out->data) * out->grad;
 #else
-    // TODO(lab00.4): out = tanh(a), a = out->prev[0]: a gets (1 - out^2) * out->grad,
+    // TODO(lab00.6): out = tanh(a), a = out->prev[0]: a gets (1 - out^2) * out->grad,
     // with out^2 from out->data (the forward already computed tanh).
     (void)out;
-    KIT_TODO("lab00.4", "the backward of tanh (tanh_backward)");
+    KIT_TODO("lab00.6", "the backward of tanh (tanh_backward)");
 #endif
 }
 
 /* ------------------------------------------------------------------------- */
-/* lab00.5: the topological order and backward()                              */
+/* lab00.7 and lab00.8: the topological order and backward()                  */
 /* ------------------------------------------------------------------------- */
 
 void mg_build_topo(Value *v, Topo *topo)
 {
-#if !SKELETON /* lab00.5 */
+#if !SKELETON /* lab00.7 */
     // `if v not in visited`: a Value already in the order was visited before
     // (in a graph without cycles, nothing reaches a Value whose visit is under way)
     for (int i = 0; i < topo->n; i++)
@@ -153,16 +153,16 @@ void mg_build_topo(Value *v, Topo *topo)
               "after each training step, or raise MG_MAX_NODES in micrograd.h", MG_MAX_NODES);
     topo->v[topo->n++] = v;               // ... then the Value made from them
 #else
-    // TODO(lab00.5): if v is already in topo->v[0 .. n), return; otherwise call yourself on
+    // TODO(lab00.7): if v is already in topo->v[0 .. n), return; otherwise call yourself on
     // each of v->prev[0 .. v->n_prev), then append v (check n < MG_MAX_NODES first).
     (void)v; (void)topo;
-    KIT_TODO("lab00.5", "build_topo: children first, then the Value");
+    KIT_TODO("lab00.7", "build_topo: children first, then the Value");
 #endif
 }
 
 void mg_backward(Value *root)
 {
-#if !SKELETON /* lab00.5 */
+#if !SKELETON /* lab00.8 */
     static Topo topo;        // 64 KB: static, so a deep graph does not need a big stack
     topo.n = 0;
     mg_build_topo(root, &topo);
@@ -172,64 +172,64 @@ void mg_backward(Value *root)
     for (int i = topo.n - 1; i >= 0; i--)
         if (topo.v[i]->backward != NULL) topo.v[i]->backward(topo.v[i]);
 #else
-    // TODO(lab00.5): order the graph with mg_build_topo (start from an empty Topo), set
+    // TODO(lab00.8): order the graph with mg_build_topo (start from an empty Topo), set
     // root->grad = 1, then call v->backward(v) for each v in reverse order (leaves have none).
     (void)root;
-    KIT_TODO("lab00.5", "backward(): topological order, grad 1, each backward in reverse");
+    KIT_TODO("lab00.8", "backward(): topological order, grad 1, each backward in reverse");
 #endif
 }
 
 /* ------------------------------------------------------------------------- */
-/* lab00.6: exp and pow, and tanh rebuilt from them                           */
+/* lab00.9 to lab00.11: exp and pow, and tanh rebuilt from them               */
 /* ------------------------------------------------------------------------- */
 
 void mg_exp_backward(Value *out)
 {
-#if !SKELETON /* lab00.6 */
+#if !SKELETON /* lab00.9 */
     // forward: out = exp(a);  local: d(out)/da = exp(a) = out
     Value *a = out->prev[0];
     a->grad += out->data * out->grad;
 #else
-    // TODO(lab00.6): out = exp(a): a gets exp(a) * out->grad, and exp(a) is out->data.
+    // TODO(lab00.9): out = exp(a): a gets exp(a) * out->grad, and exp(a) is out->data.
     (void)out;
-    KIT_TODO("lab00.6", "the backward of exp");
+    KIT_TODO("lab00.9", "the backward of exp");
 #endif
 }
 
 void mg_pow_backward(Value *out)
 {
-#if !SKELETON /* lab00.6 */
+#if !SKELETON /* lab00.10 */
     // forward: out = a ** k;  local: d(out)/da = k * a ** (k - 1)  (k a constant: no grad for it)
     Value *a = out->prev[0];
     double k = out->exponent;
     a->grad += k * pow(a->data, k - 1.0) * out->grad;
 #else
-    // TODO(lab00.6): out = a ** k with k = out->exponent: a gets k * a^(k-1) * out->grad.
+    // TODO(lab00.10): out = a ** k with k = out->exponent: a gets k * a^(k-1) * out->grad.
     (void)out;
-    KIT_TODO("lab00.6", "the backward of pow");
+    KIT_TODO("lab00.10", "the backward of pow");
 #endif
 }
 
 Value *mg_tanh_from_exp(Value *n)
 {
-#if !SKELETON /* lab00.6 */
+#if !SKELETON /* lab00.11 */
     Value *e = mg_exp(mg_mul_const(n, 2.0));                 // e = (2*n).exp()
     return mg_div(mg_add_const(e, -1.0), mg_add_const(e, 1.0));   // o = (e - 1) / (e + 1)
 #else
-    // TODO(lab00.6): e = exp(2n) with mg_mul_const and mg_exp; return (e - 1) / (e + 1)
+    // TODO(lab00.11): e = exp(2n) with mg_mul_const and mg_exp; return (e - 1) / (e + 1)
     // with mg_add_const and mg_div.
     (void)n;
-    KIT_TODO("lab00.6", "tanh built from exp: (e - 1) / (e + 1) with e = exp(2n)");
+    KIT_TODO("lab00.11", "tanh built from exp: (e - 1) / (e + 1) with e = exp(2n)");
 #endif
 }
 
 /* ------------------------------------------------------------------------- */
-/* lab00.7: Neuron, Layer, MLP                                                */
+/* lab00.12 to lab00.14: Neuron, Layer, MLP                                   */
 /* ------------------------------------------------------------------------- */
 
 void mlp_init(MLP *m, ValuePool *pool, PyRandom *r, int nin, const int *nouts, int nlayers)
 {
-#if !SKELETON /* lab00.7 */
+#if !SKELETON /* lab00.12 */
     KIT_CHECK(nlayers >= 1 && nlayers <= MG_MAX_LAYERS && nin >= 1 && nin <= MG_MAX_IN,
               "mlp_init: %d inputs and %d layers; at most %d and %d. HINT: MLP(3, [4, 4, 1]) fits", nin, nlayers,
               MG_MAX_IN, MG_MAX_LAYERS);
@@ -257,32 +257,32 @@ void mlp_init(MLP *m, ValuePool *pool, PyRandom *r, int nin, const int *nouts, i
         fan_in = layer->nout;   // the next layer sees this one's outputs
     }
 #else
-    // TODO(lab00.7): set m->pool and m->nlayers; for each layer l (nin = previous width), each of its
+    // TODO(lab00.12): set m->pool and m->nlayers; for each layer l (nin = previous width), each of its
     // nouts[l] neurons: nin weights then a bias, each value_new(pool, -1 + 2 * pyrandom_random(r), ...),
     // appended to m->params in that order. That is Python's random.uniform(-1, 1), draw for draw.
     (void)m; (void)pool; (void)r; (void)nin; (void)nouts; (void)nlayers;
-    KIT_TODO("lab00.7", "MLP(nin, nouts): draw every weight and bias in micrograd's order");
+    KIT_TODO("lab00.12", "MLP(nin, nouts): draw every weight and bias in micrograd's order");
 #endif
 }
 
 Value *neuron_forward(const Neuron *nr, Value *const *x)
 {
-#if !SKELETON /* lab00.7 */
+#if !SKELETON /* lab00.13 */
     // sum((wi*xi for wi, xi in zip(self.w, x)), self.b): the bias first, then each w*x in order
     Value *act = nr->b;
     for (int i = 0; i < nr->nin; i++) act = mg_add(act, mg_mul(nr->w[i], x[i]));
     return mg_tanh(act);
 #else
-    // TODO(lab00.7): act = b, then act = act + w[i]*x[i] for i = 0 .. nin-1 (mg_add, mg_mul);
+    // TODO(lab00.13): act = b, then act = act + w[i]*x[i] for i = 0 .. nin-1 (mg_add, mg_mul);
     // return mg_tanh(act).
     (void)nr; (void)x;
-    KIT_TODO("lab00.7", "one neuron: tanh(b + sum of w[i]*x[i])");
+    KIT_TODO("lab00.13", "one neuron: tanh(b + sum of w[i]*x[i])");
 #endif
 }
 
 void mlp_forward(const MLP *m, Value *const *x, Value **out)
 {
-#if !SKELETON /* lab00.7 */
+#if !SKELETON /* lab00.14 */
     Value *buf[2][MG_MAX_WIDTH];
     Value *const *in = x;
     for (int l = 0; l < m->nlayers; l++) {
@@ -292,20 +292,20 @@ void mlp_forward(const MLP *m, Value *const *x, Value **out)
         in = o;
     }
 #else
-    // TODO(lab00.7): for each layer, every neuron on the previous layer's outputs (the first
+    // TODO(lab00.14): for each layer, every neuron on the previous layer's outputs (the first
     // layer on x); keep the outputs in a small array; the last layer writes into out.
     (void)m; (void)x; (void)out;
-    KIT_TODO("lab00.7", "the MLP: layer after layer of neurons");
+    KIT_TODO("lab00.14", "the MLP: layer after layer of neurons");
 #endif
 }
 
 /* ------------------------------------------------------------------------- */
-/* lab00.8: the training loop                                                 */
+/* lab00.15: the training loop                                                */
 /* ------------------------------------------------------------------------- */
 
 double mg_train_step(MLP *m, const double *xs, const double *ys, int n, double lr, double *ypred)
 {
-#if !SKELETON /* lab00.8 */
+#if !SKELETON /* lab00.15 */
     int nin = m->layers[0].nin;
     // forward: ypred = [n(x) for x in xs]; loss = sum((yout - ygt)**2 ...)
     Value *loss = NULL;
@@ -324,26 +324,26 @@ double mg_train_step(MLP *m, const double *xs, const double *ys, int n, double l
     for (int p = 0; p < m->n_params; p++) m->params[p]->data += -lr * m->params[p]->grad;
     return loss->data;
 #else
-    // TODO(lab00.8): forward all n examples (each x a row of nin constants: value_const(m->pool, ...)),
+    // TODO(lab00.15): forward all n examples (each x a row of nin constants: value_const(m->pool, ...)),
     // loss = sum of (ypred - y)^2; zero every parameter's grad, mg_backward(loss), then
     // p->data += -lr * p->grad. Store each prediction's data in ypred; return loss->data.
     (void)m; (void)xs; (void)ys; (void)n; (void)lr; (void)ypred;
-    KIT_TODO("lab00.8", "one training step: forward, loss, zero_grad, backward, update");
+    KIT_TODO("lab00.15", "one training step: forward, loss, zero_grad, backward, update");
 #endif
 }
 
 /* ------------------------------------------------------------------------- */
-/* lab00.9: the bridge: one layer as tensors                                  */
+/* lab00.16: the bridge: one layer as tensors                                 */
 /* ------------------------------------------------------------------------- */
 
 Tensor *layer_tensor(Tensor *X, Tensor *W, Tensor *b)
 {
-#if !SKELETON /* lab00.9 */
+#if !SKELETON /* lab00.16 */
     // [B, nin] @ [nin, nout] -> [B, nout]; + b [nout] broadcast over the rows; tanh elementwise
     return tensor_tanh(tensor_add(tensor_matmul(X, W), b));
 #else
-    // TODO(lab00.9): out = tanh(X @ W + b) with tensor_matmul, tensor_add and tensor_tanh.
+    // TODO(lab00.16): out = tanh(X @ W + b) with tensor_matmul, tensor_add and tensor_tanh.
     (void)X; (void)W; (void)b;
-    KIT_TODO("lab00.9", "a layer as three tensor ops: tanh(X @ W + b)");
+    KIT_TODO("lab00.16", "a layer as three tensor ops: tanh(X @ W + b)");
 #endif
 }

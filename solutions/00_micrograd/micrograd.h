@@ -6,10 +6,11 @@
  * What it is: the functions the learner writes (micrograd.c), in the order of
  * the lecture's learning map: a derivative as a slope (lab00.1), an
  * expression as a graph of Values (lab00.2), the chain rule by hand (lab00.3),
- * the local derivatives of +, * and tanh (lab00.4), the topological order and
- * backward() (lab00.5), exp and pow, and tanh rebuilt from them (lab00.6), a
- * neuron, a layer and MLP(3, [4, 4, 1]) (lab00.7), the training loop
- * (lab00.8), and the same neuron with tensors (lab00.9); and the given code
+ * the local derivatives of +, * and tanh (lab00.4 to lab00.6), the
+ * topological order and backward() (lab00.7, lab00.8), exp and pow, and tanh
+ * rebuilt from them (lab00.9 to lab00.11), a neuron, a layer and
+ * MLP(3, [4, 4, 1]) (lab00.12 to lab00.14), the training loop (lab00.15), and
+ * the same neuron with tensors (lab00.16); and the given code
  * they plug into (engine.c), which is short: read it.
  * What it is not: a second autograd engine. A Value is the core's (value.h):
  * its data, grad, prev[] and op, made by the core's forward ops. Your
@@ -27,7 +28,7 @@
 #define LAB00_MICROGRAD_H
 
 #include "rng.h"      // PyRandom: CPython's random, for random.uniform(-1, 1)
-#include "tensor.h"   // Tensor, for the bridge (lab00.9)
+#include "tensor.h"   // Tensor, for the bridge (lab00.16)
 #include "value.h"    // Value, ValuePool, value_new, value_backward, value_dot
 
 /* ------------------------------------------------------------------------- */
@@ -102,18 +103,18 @@ Expression mg_build_expression(ValuePool *pool);
 void mg_grads_by_hand(Expression *x);
 
 /* ------------------------------------------------------------------------- */
-/* lab00.4: the local derivatives of +, * and tanh                            */
+/* lab00.4 to lab00.6: the local derivatives of +, * and tanh                 */
 /* ------------------------------------------------------------------------- */
 
 /** @brief lab00.4: the backward of out = a + b: each input's grad gets 1 * out->grad. */
 void mg_add_backward(Value *out);
-/** @brief lab00.4: the backward of out = a * b: a gets b * out->grad, b gets a * out->grad. */
+/** @brief lab00.5: the backward of out = a * b: a gets b * out->grad, b gets a * out->grad. */
 void mg_mul_backward(Value *out);
-/** @brief lab00.4: the backward of out = tanh(a): a gets (1 - out^2) * out->grad. */
+/** @brief lab00.6: the backward of out = tanh(a): a gets (1 - out^2) * out->grad. */
 void mg_tanh_backward(Value *out);
 
 /* ------------------------------------------------------------------------- */
-/* lab00.5: the topological order and backward()                              */
+/* lab00.7 and lab00.8: the topological order and backward()                  */
 /* ------------------------------------------------------------------------- */
 
 /** The most Values one backward visits (a training step of lab 00 reaches 368: 41 parameters, 327 made in the step). */
@@ -126,14 +127,14 @@ typedef struct Topo {
 } Topo;
 
 /**
- * @brief lab00.5: micrograd's build_topo. If @p v is not in @p topo yet,
+ * @brief lab00.7: micrograd's build_topo. If @p v is not in @p topo yet,
  * visit its children (v->prev[0 .. v->n_prev)) first, then append v. The
  * root ends up last. More than MG_MAX_NODES Values is an error.
  */
 void mg_build_topo(Value *v, Topo *topo);
 
 /**
- * @brief lab00.5: micrograd's backward(): build the topological order under
+ * @brief lab00.8: micrograd's backward(): build the topological order under
  * @p root, set root->grad = 1, then call each node's backward (if it has one:
  * leaves do not) from the root back to the leaves. Grads accumulate: zero
  * them first when you call it twice.
@@ -141,15 +142,15 @@ void mg_build_topo(Value *v, Topo *topo);
 void mg_backward(Value *root);
 
 /* ------------------------------------------------------------------------- */
-/* lab00.6: exp and pow, and tanh rebuilt from them                           */
+/* lab00.9 to lab00.11: exp and pow, and tanh rebuilt from them               */
 /* ------------------------------------------------------------------------- */
 
-/** @brief lab00.6: the backward of out = exp(a): a gets out * out->grad (exp is its own derivative). */
+/** @brief lab00.9: the backward of out = exp(a): a gets out * out->grad (exp is its own derivative). */
 void mg_exp_backward(Value *out);
-/** @brief lab00.6: the backward of out = a ** k: a gets k * a^(k-1) * out->grad (k is out->exponent). */
+/** @brief lab00.10: the backward of out = a ** k: a gets k * a^(k-1) * out->grad (k is out->exponent). */
 void mg_pow_backward(Value *out);
 /**
- * @brief lab00.6: tanh(n) built from the small ops, as the lecture's second
+ * @brief lab00.11: tanh(n) built from the small ops, as the lecture's second
  * half does it: e = exp(2 * n); o = (e - 1) / (e + 1). Use mg_mul_const,
  * mg_exp, mg_add_const and mg_div, so the gradients flow through your exp and
  * pow backward. @return o, whose data and gradients equal mg_tanh(n)'s.
@@ -157,7 +158,7 @@ void mg_pow_backward(Value *out);
 Value *mg_tanh_from_exp(Value *n);
 
 /* ------------------------------------------------------------------------- */
-/* lab00.7: Neuron, Layer, MLP                                                */
+/* lab00.12 to lab00.14: Neuron, Layer, MLP                                   */
 /* ------------------------------------------------------------------------- */
 
 #define MG_MAX_IN 8       /**< most inputs of a neuron */
@@ -189,7 +190,7 @@ typedef struct MLP {
 } MLP;
 
 /**
- * @brief lab00.7: MLP(nin, nouts): layer i maps sz[i] inputs to sz[i+1]
+ * @brief lab00.12: MLP(nin, nouts): layer i maps sz[i] inputs to sz[i+1]
  * outputs, where sz = [nin] + nouts. Every weight and bias is a new leaf
  * value_new(pool, -1 + 2 * pyrandom_random(r), label), which is exactly
  * Python's random.uniform(-1, 1), drawn in micrograd's order: layer by layer,
@@ -199,25 +200,25 @@ typedef struct MLP {
 void mlp_init(MLP *m, ValuePool *pool, PyRandom *r, int nin, const int *nouts, int nlayers);
 
 /**
- * @brief lab00.7: one neuron on inputs @p x (nr->nin of them):
+ * @brief lab00.13: one neuron on inputs @p x (nr->nin of them):
  * act = b + w[0]*x[0] + w[1]*x[1] + ..., summed in that order (micrograd's
  * `sum((wi*xi for ...), self.b)`), then out = tanh(act) with mg_tanh.
  */
 Value *neuron_forward(const Neuron *nr, Value *const *x);
 
 /**
- * @brief lab00.7: the MLP on inputs @p x (m->layers[0].nin of them): each
+ * @brief lab00.14: the MLP on inputs @p x (m->layers[0].nin of them): each
  * layer's neurons all see the previous layer's outputs. Writes the last
  * layer's outputs to @p out (m->layers[last].nout of them).
  */
 void mlp_forward(const MLP *m, Value *const *x, Value **out);
 
 /* ------------------------------------------------------------------------- */
-/* lab00.8: the training loop                                                 */
+/* lab00.15: the training loop                                                */
 /* ------------------------------------------------------------------------- */
 
 /**
- * @brief lab00.8: one step of gradient descent on @p n examples: forward
+ * @brief lab00.15: one step of gradient descent on @p n examples: forward
  * (ypred = m(x) for each of the rows of @p xs, each of m's nin numbers made a
  * constant Value), the loss sum over examples of (ypred - y)^2 (with mg_sub
  * and mg_pow), zero every parameter's grad, mg_backward(loss), then
@@ -229,11 +230,11 @@ void mlp_forward(const MLP *m, Value *const *x, Value **out);
 double mg_train_step(MLP *m, const double *xs, const double *ys, int n, double lr, double *ypred);
 
 /* ------------------------------------------------------------------------- */
-/* lab00.9: the bridge: one layer as tensors                                  */
+/* lab00.16: the bridge: one layer as tensors                                 */
 /* ------------------------------------------------------------------------- */
 
 /**
- * @brief lab00.9: a whole layer on a whole batch at once with tensor.h:
+ * @brief lab00.16: a whole layer on a whole batch at once with tensor.h:
  * out = tanh(X @ W + b), X [B, nin], W [nin, nout], b [nout] -> [B, nout].
  * Each of the B * nout numbers of out is one neuron_forward of the Values
  * above; here three ops make them all.

@@ -3,11 +3,12 @@
  *
  * What it is: only what you write, in the lecture's order. Exercise 1, the
  * chunked forward backwards, one small op at a time: the loss back to the
- * logits (lab06.1), the second layer and tanh (lab06.2), batchnorm
- * (lab06.3), the first layer and the embedding (lab06.4). Exercise 2, the
- * cross-entropy backward in one formula (lab06.5). Exercise 3, the batchnorm
- * backward in one formula (lab06.6). Exercise 4, the whole backward for
- * training, from your pieces (lab06.7).
+ * logits (lab06.1), a linear layer's backward (lab06.2), tanh's (lab06.3),
+ * the second layer and tanh with them (lab06.4), batchnorm (lab06.5), the
+ * embedding's backward (lab06.6), the first layer and the embedding
+ * (lab06.7). Exercise 2, the cross-entropy backward in one formula
+ * (lab06.8). Exercise 3, the batchnorm backward in one formula (lab06.9).
+ * Exercise 4, the whole backward for training, from your pieces (lab06.10).
  * What it is not: the model, its forward, the comparison with autograd or the
  * training loop: model.c (given; read it, do not edit it).
  *
@@ -79,7 +80,7 @@ void backward_loss(const Chunked *f, Grads *d)
 #endif
 }
 
-/* lab06.2  the second layer and the tanh                                    */
+/* lab06.2  a linear layer's backward                                        */
 void linear_backward(const float *dout, const float *x, const float *W, int B, int K, int N, float *dx, float *dW,
                      float *db)
 {
@@ -107,36 +108,38 @@ void linear_backward(const float *dout, const float *x, const float *W, int B, i
 #endif
 }
 
+/* lab06.3  tanh's backward                                                  */
 void tanh_backward(const float *dh, const float *h, int n, float *dhpreact)
 {
-#if !SKELETON /* lab06.2 */
+#if !SKELETON /* lab06.3 */
     // forward: h = tanh(hpreact)   local: 1 - tanh^2 = 1 - h^2
     for (int i = 0; i < n; i++) dhpreact[i] += (1.0f - h[i] * h[i]) * dh[i];
 #else
-    // TODO(lab06.2): the backward of h = tanh(hpreact), from h itself.
-    KIT_TODO("lab06.2", "tanh_backward: dhpreact from dh and h");
+    // TODO(lab06.3): the backward of h = tanh(hpreact), from h itself.
+    KIT_TODO("lab06.3", "tanh_backward: dhpreact from dh and h");
 #endif
 }
 
+/* lab06.4  the second layer and the tanh                                    */
 void backward_layer2(const Model *m, const Chunked *f, Grads *d)
 {
     // logits [B, V] = h [B, H] @ W2 [H, V] + b2 [V];  h = tanh(hpreact) [B, H]
-#if !SKELETON /* lab06.2 */
+#if !SKELETON /* lab06.4 */
     const int B = f->B, H = m->n_hidden, V = VOCAB;
     linear_backward(d->logits, f->h->data, m->W2->data, B, H, V, d->h, d->W2, d->b2);
     tanh_backward(d->h, f->h->data, B * H, d->hpreact);
 #else
-    // TODO(lab06.2): dh, dW2, db2 with linear_backward, then dhpreact with
+    // TODO(lab06.4): dh, dW2, db2 with linear_backward, then dhpreact with
     // tanh_backward.
-    KIT_TODO("lab06.2", "backward_layer2: dh, dW2, db2 and dhpreact");
+    KIT_TODO("lab06.4", "backward_layer2: dh, dW2, db2 and dhpreact");
 #endif
 }
 
-/* lab06.3  batchnorm, one small op at a time                                */
+/* lab06.5  batchnorm, one small op at a time                                */
 void backward_batchnorm(const Model *m, const Chunked *f, Grads *d)
 {
     // hpreact, bnraw, bndiff, bndiff2, hprebn [B, H]; bngain, bnbias, bnvar_inv, bnvar, bnmeani [1, H]
-#if !SKELETON /* lab06.3 */
+#if !SKELETON /* lab06.5 */
     const int B = f->B, H = m->n_hidden;
     const float *bngain = m->bngain->data, *bnraw = f->bnraw->data, *bnvar_inv = f->bnvar_inv->data;
     const float *bndiff = f->bndiff->data, *bnvar = f->bnvar->data;
@@ -173,41 +176,42 @@ void backward_batchnorm(const Model *m, const Chunked *f, Grads *d)
     for (int b = 0; b < B; b++)
         for (int j = 0; j < H; j++) d->hprebn[b * H + j] += (1.0f / B) * d->bnmeani[j];
 #else
-    // TODO(lab06.3): follow the batchnorm's eight forward lines backwards:
+    // TODO(lab06.5): follow the batchnorm's eight forward lines backwards:
     // dbngain, dbnbias, dbnraw, dbnvar_inv, dbnvar, dbndiff2, dbndiff (two
     // paths), dbnmeani, dhprebn (two paths), into d.
-    KIT_TODO("lab06.3", "backward_batchnorm: the gradients from dbngain back to dhprebn");
+    KIT_TODO("lab06.5", "backward_batchnorm: the gradients from dbngain back to dhprebn");
 #endif
 }
 
-/* lab06.4  the first layer and the embedding                                */
+/* lab06.6  the embedding's backward                                         */
 void embed_backward(const float *demb, const int *X, int n, int C, float *dC)
 {
     // demb [n, C] (n = B*T lookups), X [n] -> dC [V, C]
-#if !SKELETON /* lab06.4 */
+#if !SKELETON /* lab06.6 */
     // forward: emb[i, :] = C[X[i], :]   local: 1 from row X[i] of C to row i of emb
     // (a character that appears twice in the batch collects both rows)
     for (int i = 0; i < n; i++)
         for (int c = 0; c < C; c++) dC[X[i] * C + c] += demb[i * C + c];
 #else
-    // TODO(lab06.4): the backward of emb = C[X]: add each row of demb into
+    // TODO(lab06.6): the backward of emb = C[X]: add each row of demb into
     // the row of dC that it was looked up from.
-    KIT_TODO("lab06.4", "embed_backward: dC from demb");
+    KIT_TODO("lab06.6", "embed_backward: dC from demb");
 #endif
 }
 
+/* lab06.7  the first layer and the embedding                                */
 void backward_layer1(const Model *m, const Chunked *f, Grads *d)
 {
     // hprebn [B, H] = embcat [B, T*C] @ W1 [T*C, H] + b1 [H];  embcat = C[X].view(B, T*C)
-#if !SKELETON /* lab06.4 */
+#if !SKELETON /* lab06.7 */
     const int B = f->B, H = m->n_hidden, K = m->T * m->n_embd;
     linear_backward(d->hprebn, f->embcat->data, m->W1->data, B, K, H, d->embcat, d->W1, d->b1);
     // demb = dembcat.view(emb.shape): the same floats (d->emb points at d->embcat)
     embed_backward(d->emb, f->X, B * m->T, m->n_embd, d->C);
 #else
-    // TODO(lab06.4): dembcat, dW1, db1 with linear_backward, then dC with
+    // TODO(lab06.7): dembcat, dW1, db1 with linear_backward, then dC with
     // embed_backward (demb is dembcat: the same floats).
-    KIT_TODO("lab06.4", "backward_layer1: dembcat, dW1, db1 and dC");
+    KIT_TODO("lab06.7", "backward_layer1: dembcat, dW1, db1 and dC");
 #endif
 }
 
@@ -218,7 +222,7 @@ void backward_layer1(const Model *m, const Chunked *f, Grads *d)
 void cross_entropy_backward(const float *logits, const int *Y, int B, int V, float *dlogits)
 {
     // logits [B, V], Y [B] -> dlogits [B, V]
-#if !SKELETON /* lab06.5 */
+#if !SKELETON /* lab06.8 */
     // forward: loss = -mean_b log softmax(logits[b])[Y[b]]
     // local:   d loss / d logits[b, v] = (softmax(logits[b])[v] - 1[v == Y[b]]) / n
     for (int b = 0; b < B; b++) {
@@ -232,9 +236,9 @@ void cross_entropy_backward(const float *logits, const int *Y, int B, int V, flo
         }
     }
 #else
-    // TODO(lab06.5): dlogits = softmax(logits) per row, minus 1 at each
+    // TODO(lab06.8): dlogits = softmax(logits) per row, minus 1 at each
     // row's label, divided by B (stable softmax: subtract the row's max).
-    KIT_TODO("lab06.5", "cross_entropy_backward: dlogits in one formula");
+    KIT_TODO("lab06.8", "cross_entropy_backward: dlogits in one formula");
 #endif
 }
 
@@ -246,7 +250,7 @@ void batchnorm_backward(const float *dhpreact, const float *bnraw, const float *
                         int H, float *dhprebn)
 {
     // dhpreact, bnraw [B, H]; bnvar_inv, bngain [1, H] -> dhprebn [B, H]
-#if !SKELETON /* lab06.6 */
+#if !SKELETON /* lab06.9 */
     const float n = (float)B;
     for (int j = 0; j < H; j++) {  // each hidden unit (a column) on its own
         float s = 0.0f, sr = 0.0f;  // sum_b dhpreact and sum_b dhpreact * bnraw
@@ -260,10 +264,10 @@ void batchnorm_backward(const float *dhpreact, const float *bnraw, const float *
                 scale * (n * dhpreact[b * H + j] - s - n / (n - 1.0f) * bnraw[b * H + j] * sr);
     }
 #else
-    // TODO(lab06.6): per column j, dhprebn = bngain * bnvar_inv / n *
+    // TODO(lab06.9): per column j, dhprebn = bngain * bnvar_inv / n *
     // (n * dhpreact - sum(dhpreact) - n/(n-1) * bnraw * sum(dhpreact * bnraw)),
     // the sums over the batch.
-    KIT_TODO("lab06.6", "batchnorm_backward: dhprebn in one formula");
+    KIT_TODO("lab06.9", "batchnorm_backward: dhprebn in one formula");
 #endif
 }
 
@@ -274,7 +278,7 @@ void batchnorm_backward(const float *dhpreact, const float *bnraw, const float *
 void manual_backward(Model *m, const Forward *f, const int *X, const int *Y, int B)
 {
     // the gradients of every parameter, added into m->C->grad ... m->bnbias->grad
-#if !SKELETON /* lab06.7 */
+#if !SKELETON /* lab06.10 */
     const int H = m->n_hidden, V = VOCAB, K = m->T * m->n_embd;
     float *dlogits = step_zeros(m->g, B * V), *dh = step_zeros(m->g, B * H);
     float *dhpreact = step_zeros(m->g, B * H), *dhprebn = step_zeros(m->g, B * H);
@@ -291,9 +295,9 @@ void manual_backward(Model *m, const Forward *f, const int *X, const int *Y, int
     linear_backward(dhprebn, f->embcat->data, m->W1->data, B, K, H, dembcat, m->W1->grad, m->b1->grad);
     embed_backward(dembcat, X, B * m->T, m->n_embd, m->C->grad);
 #else
-    // TODO(lab06.7): dlogits (exercise 2), then W2, b2, tanh, bngain and
+    // TODO(lab06.10): dlogits (exercise 2), then W2, b2, tanh, bngain and
     // bnbias, dhprebn (exercise 3), W1, b1 and C, into each parameter's
     // ->grad; scratch arrays from step_zeros(m->g, n).
-    KIT_TODO("lab06.7", "manual_backward: every parameter's gradient from your pieces");
+    KIT_TODO("lab06.10", "manual_backward: every parameter's gradient from your pieces");
 #endif
 }

@@ -20,6 +20,7 @@
 
 #include "backprop.h"  // manual_backward, for exercise 4's loop
 #include "kit.h"
+#include "minibatch.h"  // batch_draw, lr_step_decay
 
 /* ------------------------------------------------------------------------- */
 /* The model                                                                 */
@@ -69,15 +70,6 @@ void model_init(Model *m, TorchRng *rng, uint64_t bn_seed)
     tensor_scale_(m->bnbias, 0.1f);
     tensor_fill_(m->bnmean, 0.0f);
     tensor_fill_(m->bnvar, 1.0f);
-}
-
-void draw_batch(const Dataset *ds, TorchRng *rng, int B, int *Xb, int *Yb)
-{
-    for (int b = 0; b < B; b++) {
-        int ix = (int)rng_randint(rng, 0, ds->n);
-        memcpy(Xb + (long)b * ds->T, ds->X + (long)ix * ds->T, sizeof(int) * (size_t)ds->T);
-        Yb[b] = ds->Y[ix];
-    }
 }
 
 /* ------------------------------------------------------------------------- */
@@ -313,9 +305,8 @@ int model_train(Model *m, const Dataset *tr, TorchRng *rng, long steps, int batc
     progress_start(&p, steps, quiet);
     *first = NAN;
     for (long i = 0; i < steps; i++) {
-        int *Xb = arena_alloc(&g->step, sizeof(int) * (size_t)batch * m->T);  // [B, T]
-        int *Yb = arena_alloc(&g->step, sizeof(int) * (size_t)batch);         // [B]
-        draw_batch(tr, rng, batch, Xb, Yb);
+        Batch b = batch_draw(g, tr, rng, batch, NULL);  // X [B, T], Y [B], in the step arena
+        const int *Xb = b.X, *Yb = b.Y;
         // manual: `with torch.no_grad():` around the whole step, so the core
         // records no tape at all; the gradients are yours alone
         bool was = graph_set_no_grad(g, bw == BACKWARD_MANUAL);
@@ -337,7 +328,7 @@ int model_train(Model *m, const Dataset *tr, TorchRng *rng, long steps, int batc
             tensor_backward(f.loss);
         }
         graph_set_no_grad(g, was);
-        double lr_i = i < steps / 2 ? lr : lr / 10;  // the lecture: 0.1 until 100000, then 0.01
+        double lr_i = lr_step_decay(i, steps / 2, lr);  // the lecture: 0.1 until 100000, then 0.01
         params_sgd(m->params, BP_NPARAMS, (float)lr_i);
         if (log) tsv_row(log, "%ld\t%.6f\t%g", i, loss, lr_i);
         progress_update(&p, i, loss, lr_i);

@@ -369,9 +369,12 @@ for d in solutions/[0-9][0-9]_*/; do
     fi
   fi
   # kit_todo's line (kit.h) says where to write the step instead of a HINT: label.
-  steps=(--steps 1)   # one step at most, for the labs that train (lab01 counts, and refuses --steps)
-  "$b" --help 2>/dev/null | grep -q -- '--steps N' || steps=()
-  HINT_PAT='Open [^ ]+:[0-9]+, write it' refuse "todo.$nn" "skeleton lab$nn, unfinished ($how)" 3 1 "TODO\\(lab$nn\\.1\\)" -- "$b" --quiet "${steps[@]}" --data "$SMALL" --out "$W/out/todo$nn"
+  # The binary's default command, as `make labNN` runs it: it must stop at step 1
+  # before any training (no --steps: lab 05's default command refuses it). The
+  # small words file only where the lab reads one (lab 00 refuses --data).
+  data=(--data "$SMALL")
+  "$b" --help 2>/dev/null | grep -q -- '--data FILE' || data=()
+  HINT_PAT='Open [^ ]+:[0-9]+, write it' refuse "todo.$nn" "skeleton lab$nn, unfinished ($how)" 3 1 "TODO\\(lab$nn\\.1\\)" -- "$b" --quiet "${data[@]}" --out "$W/out/todo$nn"
 done
 
 # ---- fuzz inputs: the seed corpus and every committed crash, replayed (gcc build) -----------
@@ -526,7 +529,6 @@ if selected core20.19 && [ -x "$L01" ]; then
   core20_row core20.19 "lab01 run from solutions/01_bigram/" "${MSG:-(found ../../data/names.txt)}"
 fi
 # ==== end of the core's issue 20 block ======================================================
-=======
 # ---- labs 03 and 04: the suggested commands, the small-net commands -----------------------
 # After `lab03 train --emb 2 --out DIR`, the `next:` line's sample command carries the
 # flags that find DIR's checkpoint, and running it as printed works (issue 19).

@@ -373,9 +373,13 @@ int harness_main(int argc, char **argv, const char *suite, const HarnessStep *st
     if (tap) fprintf(tap, "TAP version 13\n1..%d\n", n);
 
     /* Dots run to one column per suite, so the verdicts line up. */
+    /* Ids are padded to the suite's longest (lab00.9 and lab00.10), so the titles line up too. */
+    int idw = 0;
+    for (int i = 0; i < n; i++)
+        if ((int)strlen(steps[i].id) > idw) idw = (int)strlen(steps[i].id);
     size_t width = 56;
     for (int i = 0; i < n; i++) {
-        size_t len = strlen(steps[i].id) + 2 + strlen(steps[i].title) + 4;
+        size_t len = (size_t)idw + 2 + strlen(steps[i].title) + 4;
         if (len > width) width = len < 72 ? len : 72;
     }
 
@@ -415,7 +419,7 @@ int harness_main(int argc, char **argv, const char *suite, const HarnessStep *st
 
         /* The line: id, title, dots, verdict. */
         char label[256];
-        snprintf(label, sizeof label, "%s  %s ", steps[i].id, steps[i].title);
+        snprintf(label, sizeof label, "%-*s  %s ", idw, steps[i].id, steps[i].title);
         size_t len = strlen(label);
         printf("  %s", label);
         for (size_t k = len; k < width || k < len + 3; k++) putchar('.');

@@ -392,15 +392,6 @@ static int run_deep(const KitArgs *a, const DeepRun *d, const Dataset *tr, const
 
 /* ---- the command line ------------------------------------------------------ */
 
-/* The smallest number of names whose 80/10/10 split (words_split) leaves no split empty. */
-static int min_names(void)
-{
-    for (int n = 1;; n++) {
-        int n1 = (int)(0.8 * (double)n), n2 = (int)(0.9 * (double)n);
-        if (n1 >= 1 && n2 > n1 && n > n2) return n;
-    }
-}
-
 /* --gain: a number or a fraction such as 5/3, in [0.01, 100]. @return false if not. */
 static bool parse_gain(const char *s, double *out)
 {
@@ -508,14 +499,6 @@ int main(int argc, char **argv)
     }
     int status = 0;
     Dataset tr = {0}, dev = {0};
-    if (tr_w.n == 0 || dev_w.n == 0 || te_w.n == 0) {
-        // before any training: an empty split would end the run after it
-        fprintf(stderr, "lab05: %s has %d name%s: its %s split would be empty. HINT: use a words file with at least %d "
-                "names (the splits are 80%% / 10%% / 10%%)\n", a.data, all.n, all.n == 1 ? "" : "s",
-                tr_w.n == 0 ? "training" : dev_w.n == 0 ? "dev" : "test", min_names());
-        status = 1;
-        goto done;
-    }
     dataset_build(&tr, &tr_w, BN_BLOCK);
     dataset_build(&dev, &dev_w, BN_BLOCK);
     if (a.batch > tr.n) {
